@@ -1,0 +1,138 @@
+# Build, test and CI tooling for github.com/consentgate/consent.
+#
+# `make` (or `make help`) lists the targets. Every target meant for people
+# carries a `## description` comment on its rule line; `help` greps them.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+.DELETE_ON_ERROR:
+
+GO    ?= go
+GOFMT ?= gofmt
+
+# ---- Pinned tool versions ---------------------------------------------------
+# staticcheck v0.8.2 is the newest release (its go.mod says go 1.26.0).
+STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
+# golang.org/x/vulndb snapshot that the offline vulnerability database is built from.
+VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
+# Standard library that govulncheck analyses against (downloaded by the go
+# command through the module proxy on first use).
+VULN_GOTOOLCHAIN    := go1.27.3
+
+TOOLS_BIN   := $(CURDIR)/.tools/bin
+STATICCHECK := $(TOOLS_BIN)/staticcheck
+GOVULNCHECK := $(TOOLS_BIN)/govulncheck
+VULNDB_DIR  := $(CURDIR)/.cache/vulndb
+VULNDB_STAMP := $(VULNDB_DIR)/.built-$(VULNDB_VERSION)
+
+# ---- Knobs ------------------------------------------------------------------
+BENCH       ?= .
+BENCHTIME   ?= 1s
+BENCH_COUNT ?= 1
+FUZZTIME    ?= 30s
+DEMO_FLAGS  ?=
+# The demo site (examples/demo) replaces examples/stdlib as soon as it exists.
+DEMO_PKG := $(if $(wildcard examples/demo/*.go),./examples/demo,./examples/stdlib)
+
+.PHONY: help test demo bench lint vuln keys fuzz e2e tools vulndb clean
+
+help: ## Show this help
+	@echo 'Usage: make TARGET [VAR=value ...]'
+	@echo
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+	@echo
+	@echo 'Variables: BENCH=$(BENCH) BENCHTIME=$(BENCHTIME) BENCH_COUNT=$(BENCH_COUNT)'
+	@echo '           FUZZTIME=$(FUZZTIME) DEMO_FLAGS=$(DEMO_FLAGS) (demo package: $(DEMO_PKG))'
+
+test: ## Run all unit tests with the race detector
+	$(GO) test -race -count=1 ./...
+
+demo: ## Run the demo site (examples/demo, else examples/stdlib); pass DEMO_FLAGS
+	$(GO) run $(DEMO_PKG) $(DEMO_FLAGS)
+
+bench: ## Run benchmarks matching BENCH (raw, benchstat-ready output in .bench/latest.txt)
+	@mkdir -p .bench
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) \
+		-count=$(BENCH_COUNT) ./... | tee .bench/latest.txt
+	@cp .bench/latest.txt .bench/bench-$$(date -u +%Y%m%dT%H%M%SZ).txt
+	@echo 'saved .bench/latest.txt (compare: benchstat OLD.txt .bench/latest.txt)'
+
+lint: tools ## gofmt check, go vet and staticcheck
+	@unformatted=$$($(GOFMT) -l .); \
+	if [ -n "$$unformatted" ]; then \
+		echo 'gofmt: these files need formatting (run gofmt -w):'; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+vuln: tools vulndb ## govulncheck with the offline database, against the VULN_GOTOOLCHAIN (go1.27.3) stdlib
+	GOTOOLCHAIN=$(VULN_GOTOOLCHAIN) $(GO) version
+	GOTOOLCHAIN=$(VULN_GOTOOLCHAIN) $(GOVULNCHECK) -db file://$(VULNDB_DIR) ./...
+
+keys: ## Print a fresh CONSENT_HASH_KEY and CONSENT_BLOCK_KEY (32 bytes hex each)
+	@rand_hex32() { \
+		if command -v openssl >/dev/null 2>&1; then openssl rand -hex 32; \
+		else head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n'; echo; fi; \
+	}; \
+	echo "CONSENT_HASH_KEY=$$(rand_hex32)"; \
+	echo "CONSENT_BLOCK_KEY=$$(rand_hex32)"
+
+fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
+	@n=0; \
+	for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | awk '/^Fuzz/'); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+			n=$$((n + 1)); \
+		done; \
+	done; \
+	echo "fuzz: ran $$n fuzz target(s)"
+
+e2e: ## Run end-to-end (browser) tests, build tag e2e, Debian chromium
+	$(GO) test -tags e2e -count=1 ./...
+
+tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing or outdated)
+	@$(call go-install,staticcheck,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION),)
+	@# govulncheck type-checks the standard library it analyses, so it must be
+	@# built by that Go release: a go1.26 build cannot parse go1.27's stdlib.
+	@$(call go-install,govulncheck,golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION),$(VULN_GOTOOLCHAIN))
+
+vulndb: $(VULNDB_STAMP) ## Build the offline vulnerability database in .cache/vulndb (cached per version)
+
+$(VULNDB_STAMP):
+	@echo 'vulndb: building database from golang.org/x/vulndb@$(VULNDB_VERSION)'
+	rm -rf '$(VULNDB_DIR)' '$(VULNDB_DIR).tmp'
+	@# Run outside this module, so that go.mod/go.sum are never touched.
+	src=$$(cd / && GOWORK=off $(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) \
+		| sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	test -d "$$src/data/osv"; \
+	cd "$$src" && GOWORK=off $(GO) run ./cmd/indexdb -vulns data/osv -out '$(VULNDB_DIR).tmp'
+	mv '$(VULNDB_DIR).tmp' '$(VULNDB_DIR)'
+	touch '$@'
+
+clean: ## Remove .tools, .cache and .bench
+	rm -rf .tools .cache .bench
+
+# $(call go-install,BINARY,PACKAGE,VERSION,GOTOOLCHAIN): go install
+# PACKAGE@VERSION into $(TOOLS_BIN), built by GOTOOLCHAIN (empty: the usual
+# go), unless the binary there already is VERSION built by that Go release
+# (both read back with `go version -m`).
+define go-install
+	$(if $(4),export GOTOOLCHAIN='$(4)';) \
+	want_go=$$($(GO) env GOVERSION); \
+	info=$$($(GO) version -m '$(TOOLS_BIN)/$(1)' 2>/dev/null || true); \
+	have=$$(awk '$$1 == "mod" {print $$3}' <<<"$$info"); \
+	have_go=$$(awk 'NR == 1 {print $$2}' <<<"$$info"); \
+	if [ "$$have" = '$(3)' ] && [ "$$have_go" = "$$want_go" ]; then \
+		echo "$(1) $(3) ($$have_go) is installed"; \
+	else \
+		echo "installing $(2)@$(3) into $(TOOLS_BIN) with $$want_go"; \
+		GOBIN='$(TOOLS_BIN)' $(GO) install '$(2)@$(3)'; \
+	fi
+endef

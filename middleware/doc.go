@@ -1,0 +1,22 @@
+// Package middleware wires ConsentGate into net/http.
+//
+// Build a Middleware once with New and wrap any handler with its Handler
+// method; it drops into http.ServeMux wrapping, chi's r.Use and gorilla/mux
+// unchanged:
+//
+//	policy := consent.DefaultPolicy()
+//	mw, err := middleware.New(policy, middleware.Keys(pairs...))
+//	if err != nil { ... }
+//	http.ListenAndServe(addr, mw.Handler(mux))
+//
+// For every request the middleware decodes the visitor's consent cookie,
+// stores the consent in the request context (read it with
+// consent.FromContext) and filters the response: each Set-Cookie whose
+// category the visitor has not granted is dropped before the browser sees
+// it, and cookies of refused categories that the browser still sends are
+// expired. It also serves the consent endpoint under its prefix (default
+// /consent): POST to record a choice, GET for the choice as JSON, and the
+// preferences and cookie policy pages.
+//
+// The DNT header is deliberately ignored, as the default policy says.
+package middleware

@@ -1,0 +1,256 @@
+package middleware
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/store"
+)
+
+// The form actions of POST {prefix}.
+const (
+	actionAcceptAll = "accept-all"
+	actionRejectAll = "reject-all"
+	actionSave      = "save"
+)
+
+func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	addVary(h, "Cookie")
+	if r.URL.Path == gpcPath {
+		m.serveGPC(w, r)
+		return
+	}
+	switch strings.TrimPrefix(r.URL.Path, m.prefix) {
+	case "", "/":
+		switch r.Method {
+		case http.MethodPost:
+			m.serveDecision(w, r)
+		case http.MethodGet, http.MethodHead:
+			m.serveState(w, r)
+		default:
+			methodNotAllowed(w, "GET, HEAD, POST")
+		}
+	case "/preferences":
+		m.servePage(w, r, m.pages.Preferences)
+	case "/policy":
+		m.servePage(w, r, m.pages.Policy)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+}
+
+// stateJSON is the visitor's consent as GET {prefix} and JSON POSTs answer.
+type stateJSON struct {
+	Decided       bool             `json:"decided"`
+	PolicyVersion string           `json:"policyVersion"`
+	Consent       *consent.Consent `json:"consent"`
+	Categories    []categoryJSON   `json:"categories"`
+}
+
+type categoryJSON struct {
+	ID       consent.CategoryID `json:"id"`
+	Name     string             `json:"name"`
+	Required bool               `json:"required"`
+	Granted  bool               `json:"granted"`
+}
+
+func (m *Middleware) state(v *consent.Consent) stateJSON {
+	s := stateJSON{Decided: v.Decided(), PolicyVersion: m.policy.Version, Consent: v}
+	for _, c := range m.policy.Categories {
+		s.Categories = append(s.Categories, categoryJSON{ID: c.ID, Name: c.Name, Required: c.Required, Granted: v.Allowed(c.ID)})
+	}
+	return s
+}
+
+func (m *Middleware) serveState(w http.ResponseWriter, r *http.Request) {
+	v, _ := m.visitorConsent(r, nil)
+	writeJSON(w, r, http.StatusOK, m.state(v))
+}
+
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(body); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// errBadForm marks a consent form the endpoint refuses.
+var errBadForm = errors.New("bad consent form")
+
+// serveDecision records a choice: it sets the consent cookie, expires the
+// cookies of refused categories, and redirects back (or answers JSON).
+func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
+	if err := m.cop.Check(r); err != nil {
+		http.Error(w, "cross-origin consent request refused", http.StatusForbidden)
+		return
+	}
+	granted, method, err := m.parseDecision(w, r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+
+	now := m.now().UTC().Truncate(time.Second)
+	v := &consent.Consent{
+		PolicyVersion: m.policy.Version,
+		Granted:       granted,
+		Method:        method,
+		Given:         now,
+		Updated:       now,
+	}
+	if prev, _, err := m.codec.Decode(r, m.policy); err == nil {
+		v.ID, v.Given = prev.ID, prev.Given
+	} else {
+		v.ID = store.NewID()
+	}
+	cookie, err := m.codec.Encode(m.policy, v)
+	if err != nil {
+		m.log.Error("consent: cannot encode the consent cookie", "error", err)
+		http.Error(w, "cannot record consent", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Add("Set-Cookie", cookie.String())
+	if m.gpc && gpcSignal(r) && v.Method != consent.Custom {
+		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
+	}
+	m.expireRefused(h, r, v)
+
+	if wantsJSON(r) {
+		writeJSON(w, r, http.StatusOK, m.state(v))
+		return
+	}
+	h.Set("Location", SafeReturn(r.PostFormValue("return")))
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// parseDecision reads and checks the consent form. Unknown actions and
+// categories, repeated actions and oversized bodies are errors; required
+// categories may be named and are granted anyway.
+func (m *Middleware) parseDecision(w http.ResponseWriter, r *http.Request) ([]consent.CategoryID, consent.Method, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, m.maxForm)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	switch ct {
+	case "application/x-www-form-urlencoded", "":
+		err = r.ParseForm()
+	case "multipart/form-data":
+		err = r.ParseMultipartForm(m.maxForm)
+	default:
+		return nil, "", fmt.Errorf("%w: content type %q: send a form", errBadForm, ct)
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, "", fmt.Errorf("%w: body larger than %d bytes", errBadForm, m.maxForm)
+		}
+		return nil, "", fmt.Errorf("%w: unreadable form", errBadForm)
+	}
+	actions := r.PostForm["action"]
+	if len(actions) != 1 {
+		return nil, "", fmt.Errorf("%w: want exactly one action (accept-all, reject-all or save)", errBadForm)
+	}
+	var picked []consent.CategoryID
+	for _, id := range r.PostForm["category"] {
+		if _, ok := m.policy.Category(consent.CategoryID(id)); !ok {
+			return nil, "", fmt.Errorf("%w: unknown category %q", errBadForm, truncate(id, 40))
+		}
+		picked = append(picked, consent.CategoryID(id))
+	}
+	switch actions[0] {
+	case actionAcceptAll:
+		return store.Grants(m.policy, m.policy.RefusableCategories()), consent.AcceptAll, nil
+	case actionRejectAll:
+		return store.Grants(m.policy, nil), consent.RejectAll, nil
+	case actionSave:
+		return store.Grants(m.policy, picked), consent.Custom, nil
+	default:
+		return nil, "", fmt.Errorf("%w: unknown action %q", errBadForm, truncate(actions[0], 40))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// wantsJSON reports whether the client asked for JSON (the banner's script
+// does; a plain form post does not).
+func wantsJSON(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxReturnBytes bounds the return path.
+const maxReturnBytes = 2048
+
+// SafeReturn returns path when it is a safe place to send the visitor back
+// to after a consent form — a rooted path on this site, with no "//" or "\"
+// that a browser could read as another host, no scheme and no control
+// characters — and "/" otherwise.
+func SafeReturn(path string) string {
+	if len(path) == 0 || len(path) > maxReturnBytes || path[0] != '/' {
+		return "/"
+	}
+	if len(path) > 1 && (path[1] == '/' || path[1] == '\\') {
+		return "/"
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	return path
+}
+
+// servePage renders one of the endpoint's HTML pages for the visitor.
+func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render func(*bytes.Buffer, banner.PageData) error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD")
+		return
+	}
+	v, _ := m.visitorConsent(r, nil)
+	var buf bytes.Buffer
+	data := banner.PageData{Consent: v, Prefix: m.prefix, Return: SafeReturn(r.URL.Query().Get("return"))}
+	if err := render(&buf, data); err != nil {
+		m.log.Error("consent: cannot render page", "path", r.URL.Path, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}

@@ -1,0 +1,184 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/store"
+)
+
+// ErrConfig is wrapped by every error New returns for a bad option.
+var ErrConfig = errors.New("middleware: bad configuration")
+
+// Middleware enforces a cookie policy on the responses of the handlers it
+// wraps. Build it once with New; it is safe for concurrent use.
+type Middleware struct {
+	policy     *consent.Policy
+	codec      *store.Codec
+	prefix     string
+	gpc        bool
+	cookies    cookieIndex
+	undeclared consent.CategoryID // "" = needs every category
+	log        *slog.Logger
+	seen       *onceLog
+	cop        *http.CrossOriginProtection
+	maxForm    int64
+	now        func() time.Time
+	pages      *banner.Pages
+	required   []consent.CategoryID
+}
+
+// New validates policy and options and returns the middleware. Every problem
+// is reported here, naming the option or policy field, rather than at the
+// first request.
+func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
+	if policy == nil {
+		return nil, fmt.Errorf("%w: policy is nil", ErrConfig)
+	}
+	if err := policy.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
+	}
+	cfg := defaults()
+	for _, o := range opts {
+		o(&cfg)
+	}
+
+	codec := cfg.codec
+	if codec == nil {
+		copts := []store.CodecOption{store.CookieName(cfg.cookieName), store.Lifetime(cfg.lifetime), store.Clock(cfg.now)}
+		if cfg.insecure {
+			copts = append(copts, store.Insecure())
+		}
+		if cfg.hostPrefix {
+			copts = append(copts, store.HostPrefix())
+		}
+		var err error
+		if codec, err = store.NewCodec(cfg.keys, copts...); err != nil {
+			return nil, fmt.Errorf("%w: Keys: %w", ErrConfig, err)
+		}
+	} else if len(cfg.keys) > 0 {
+		return nil, fmt.Errorf("%w: Codec and Keys are both set: give one", ErrConfig)
+	}
+
+	if !strings.HasPrefix(cfg.prefix, "/") || strings.HasSuffix(cfg.prefix, "/") || strings.ContainsAny(cfg.prefix, "?#") {
+		return nil, fmt.Errorf("%w: Prefix %q must start with '/', not end with one, and hold no '?' or '#'", ErrConfig, cfg.prefix)
+	}
+	if cfg.undeclaredSet {
+		if _, ok := policy.Category(cfg.undeclared); !ok {
+			return nil, fmt.Errorf("%w: UndeclaredCategory %q is not a category of the policy", ErrConfig, cfg.undeclared)
+		}
+	}
+	if cfg.logger == nil {
+		return nil, fmt.Errorf("%w: Logger is nil", ErrConfig)
+	}
+	if cfg.maxFormBytes < 256 {
+		return nil, fmt.Errorf("%w: MaxFormBytes %d is below 256 bytes", ErrConfig, cfg.maxFormBytes)
+	}
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.trustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
+		}
+	}
+	pages, err := banner.NewPages(policy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+
+	m := &Middleware{
+		policy:     policy,
+		codec:      codec,
+		prefix:     cfg.prefix,
+		gpc:        cfg.gpc,
+		cookies:    newCookieIndex(policy),
+		undeclared: cfg.undeclared,
+		log:        cfg.logger,
+		seen:       newOnceLog(cfg.logger, maxLoggedNames),
+		cop:        cop,
+		maxForm:    cfg.maxFormBytes,
+		now:        cfg.now,
+		pages:      pages,
+		required:   policy.RequiredCategories(),
+	}
+	return m, nil
+}
+
+// Policy returns the policy the middleware enforces.
+func (m *Middleware) Policy() *consent.Policy { return m.policy }
+
+// Prefix returns the path the consent endpoint is mounted under.
+func (m *Middleware) Prefix() string { return m.prefix }
+
+// Handler returns next wrapped by the middleware. Requests under Prefix (and
+// /.well-known/gpc.json when GPC is on) are answered by the consent endpoint
+// without reaching next.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.ownsPath(r.URL.Path) {
+			m.serveEndpoint(w, r)
+			return
+		}
+		st := new(requestState)
+		v, renew := m.visitorConsent(r, st)
+		r = r.WithContext(consent.NewContext(r.Context(), v))
+		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
+		next.ServeHTTP(st.rw.wrapped(), r)
+		st.rw.finish()
+	})
+}
+
+// Endpoint returns the consent endpoint alone, for routers that run
+// middleware only for matched routes (gorilla/mux's Use): mount it under
+// Prefix, e.g. r.PathPrefix(mw.Prefix()).Handler(mw.Endpoint()).
+func (m *Middleware) Endpoint() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !m.ownsPath(r.URL.Path) {
+			http.NotFound(w, r)
+			return
+		}
+		m.serveEndpoint(w, r)
+	})
+}
+
+func (m *Middleware) ownsPath(p string) bool {
+	if m.gpc && p == gpcPath {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, m.prefix)
+	return ok && (rest == "" || rest[0] == '/')
+}
+
+// requestState is what the middleware keeps per request, in one allocation.
+type requestState struct {
+	undecided consent.Consent
+	granted   [8]consent.CategoryID
+	rw        responseWriter
+}
+
+// visitorConsent decodes the visitor's consent and applies GPC. renew is a
+// cookie to send back when the consent cookie was signed with a retired key.
+// st, when not nil, provides the memory for an undecided consent.
+func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *consent.Consent, renew *http.Cookie) {
+	v, rotated, err := m.codec.Decode(r, m.policy)
+	if err != nil {
+		if st == nil {
+			st = new(requestState)
+		}
+		st.undecided.Granted = append(st.granted[:0], m.required...)
+		v = &st.undecided
+	} else if rotated {
+		if c, err := m.codec.Encode(m.policy, v); err == nil {
+			renew = c
+		}
+	}
+	if m.gpc && gpcSignal(r) && v.Method != consent.Custom {
+		m.applyGPC(v)
+	}
+	return v, renew
+}

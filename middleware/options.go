@@ -1,0 +1,114 @@
+package middleware
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/store"
+)
+
+// Option configures a Middleware. Options are applied in order after the
+// defaults; New validates the result.
+type Option func(*config)
+
+type config struct {
+	keys           []store.KeyPair
+	codec          *store.Codec
+	cookieName     string
+	lifetime       time.Duration
+	insecure       bool
+	hostPrefix     bool
+	prefix         string
+	gpc            bool
+	undeclared     consent.CategoryID
+	undeclaredSet  bool
+	logger         *slog.Logger
+	trustedOrigins []string
+	maxFormBytes   int64
+	now            func() time.Time
+}
+
+func defaults() config {
+	return config{
+		cookieName:   store.DefaultCookieName,
+		lifetime:     store.DefaultLifetime,
+		prefix:       DefaultPrefix,
+		logger:       slog.Default(),
+		maxFormBytes: DefaultMaxFormBytes,
+		now:          time.Now,
+	}
+}
+
+// Defaults of the options.
+const (
+	// DefaultPrefix is where the consent endpoint is mounted.
+	DefaultPrefix = "/consent"
+	// DefaultMaxFormBytes bounds a consent form body.
+	DefaultMaxFormBytes = 16 << 10
+)
+
+// Keys sets the consent cookie's key pairs: the first signs (and encrypts,
+// when it has a block key), all of them decode, so keys can be rotated.
+// A later Keys replaces an earlier one. Required unless Codec is given. No default: keys must be the same on every
+// instance and across restarts, so the middleware cannot make them up.
+func Keys(pairs ...store.KeyPair) Option {
+	return func(c *config) { c.keys = pairs }
+}
+
+// Codec sets a ready-made consent cookie codec instead of Keys, CookieName,
+// CookieLifetime, InsecureDev and HostPrefix. Default: built from those
+// options.
+func Codec(codec *store.Codec) Option { return func(c *config) { c.codec = codec } }
+
+// CookieName sets the consent cookie's name. Default "consent".
+func CookieName(name string) Option { return func(c *config) { c.cookieName = name } }
+
+// CookieLifetime sets how long a choice is kept before the visitor is asked
+// again. Default 180 days.
+func CookieLifetime(d time.Duration) Option { return func(c *config) { c.lifetime = d } }
+
+// InsecureDev sends the consent cookie without the Secure attribute, so that
+// it works over plain HTTP on localhost. For development only. Default off.
+func InsecureDev() Option { return func(c *config) { c.insecure = true } }
+
+// HostPrefix names the consent cookie "__Host-"+name, which no subdomain can
+// overwrite. Needs HTTPS. Default off.
+func HostPrefix() Option { return func(c *config) { c.hostPrefix = true } }
+
+// Prefix sets the path under which the consent endpoint and pages are
+// served. It must start with '/' and not end with one. Default "/consent".
+func Prefix(p string) Option { return func(c *config) { c.prefix = p } }
+
+// GPC makes the middleware honour Global Privacy Control: a request with
+// "Sec-GPC: 1" has the policy's sale-or-sharing categories refused unless the
+// visitor opted into them one by one (a custom choice), and
+// /.well-known/gpc.json is served. Default off, since our policy is silent on
+// GPC.
+func GPC(on bool) Option { return func(c *config) { c.gpc = on } }
+
+// UndeclaredCategory makes cookies that the policy's cookie table does not
+// declare count as cookies of category id (use consent.Essential to let them
+// all through). Default: an undeclared cookie is non-essential and passes
+// only for a visitor who granted every category. Either way, each distinct
+// undeclared name is logged once, so that the site owner can declare it.
+func UndeclaredCategory(id consent.CategoryID) Option {
+	return func(c *config) { c.undeclared, c.undeclaredSet = id, true }
+}
+
+// Logger sets where the middleware logs undeclared cookies and other
+// findings. Default slog.Default().
+func Logger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// TrustedOrigins lets consent POSTs come from other origins
+// ("https://shop.example.com"), e.g. a site split over several hosts.
+// Default none: cross-origin POSTs are refused.
+func TrustedOrigins(origins ...string) Option {
+	return func(c *config) { c.trustedOrigins = append(c.trustedOrigins, origins...) }
+}
+
+// MaxFormBytes bounds the body of a consent POST. Default 16 KiB.
+func MaxFormBytes(n int64) Option { return func(c *config) { c.maxFormBytes = n } }
+
+// Clock sets the source of the current time (for tests). Default time.Now.
+func Clock(now func() time.Time) Option { return func(c *config) { c.now = now } }

@@ -1,0 +1,188 @@
+package middleware
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/consentgate/consent"
+	"golang.org/x/net/publicsuffix"
+)
+
+// cookieIndex finds a cookie's declaration: exact names by map, patterns in
+// table order.
+type cookieIndex struct {
+	policy *consent.Policy
+	exact  map[string]consent.Cookie
+}
+
+func newCookieIndex(p *consent.Policy) cookieIndex {
+	idx := cookieIndex{policy: p, exact: make(map[string]consent.Cookie, len(p.Cookies))}
+	for _, c := range p.Cookies {
+		if !strings.Contains(c.Name, "*") {
+			if _, dup := idx.exact[c.Name]; !dup {
+				idx.exact[c.Name] = c
+			}
+		}
+	}
+	return idx
+}
+
+func (idx cookieIndex) lookup(name string) (consent.Cookie, bool) {
+	if c, ok := idx.exact[name]; ok {
+		return c, true
+	}
+	return idx.policy.CookieDeclaration(name)
+}
+
+// cookieAllowed decides one cookie name for a visitor. The consent cookie
+// itself belongs to the middleware: a handler may not set it.
+func (m *Middleware) cookieAllowed(name string, v *consent.Consent) bool {
+	if name == m.codec.Name() {
+		m.seen.once("own:"+name, "dropped a Set-Cookie of the consent cookie's name: only the middleware sets it", "cookie", name)
+		return false
+	}
+	if decl, ok := m.cookies.lookup(name); ok {
+		return v.Allowed(decl.Category)
+	}
+	m.seen.once("undeclared:"+name, "undeclared cookie: declare it in the policy's cookies table", "cookie", name)
+	if m.undeclared != "" {
+		return v.Allowed(m.undeclared)
+	}
+	return m.grantsAll(v)
+}
+
+func (m *Middleware) grantsAll(v *consent.Consent) bool {
+	for _, c := range m.policy.Categories {
+		if !v.Allowed(c.ID) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterSetCookies drops, one header value at a time, every Set-Cookie whose
+// category the visitor has not granted. Header keys are matched without
+// regard to case, since a handler may write the map directly.
+func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent) {
+	for key, values := range h {
+		if len(key) != len("Set-Cookie") || !strings.EqualFold(key, "Set-Cookie") {
+			continue
+		}
+		kept := values[:0]
+		for _, line := range values {
+			c, err := http.ParseSetCookie(line)
+			if err != nil {
+				m.seen.once("malformed", "dropped a malformed Set-Cookie header", "error", err)
+				continue
+			}
+			if m.cookieAllowed(c.Name, v) {
+				kept = append(kept, line)
+			}
+		}
+		clear(values[len(kept):])
+		if len(kept) == 0 {
+			delete(h, key)
+		} else {
+			h[key] = kept
+		}
+	}
+}
+
+// expireRefused adds a deleting Set-Cookie for each declared cookie that the
+// browser sent but whose category the visitor has not granted: withdrawing
+// consent removes what was set while it was given.
+func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Consent) {
+	lines := r.Header["Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	var done map[string]bool
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if name == "" || name == m.codec.Name() || done[name] {
+				continue
+			}
+			decl, ok := m.cookies.lookup(name)
+			if !ok || v.Allowed(decl.Category) {
+				continue
+			}
+			if cat, _ := m.policy.Category(decl.Category); cat.Required {
+				continue
+			}
+			if done == nil {
+				done = make(map[string]bool)
+			}
+			done[name] = true
+			for _, c := range expiryCookies(name, decl, r.Host) {
+				h.Add("Set-Cookie", c.String())
+			}
+		}
+	}
+}
+
+// expiryCookies returns the cookies that delete name: on the declared
+// domain, or else both host-only and on the registrable domain, where
+// analytics scripts usually set theirs.
+func expiryCookies(name string, decl consent.Cookie, host string) []*http.Cookie {
+	path := decl.Path
+	if path == "" {
+		path = "/"
+	}
+	mk := func(domain string) *http.Cookie {
+		return &http.Cookie{Name: name, Value: "", Path: path, Domain: domain, MaxAge: -1, Expires: time.Unix(0, 0)}
+	}
+	if decl.Domain != "" {
+		return []*http.Cookie{mk(decl.Domain)}
+	}
+	out := []*http.Cookie{mk("")}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host != "" && net.ParseIP(host) == nil {
+		if reg, err := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(host)); err == nil {
+			out = append(out, mk(reg))
+		}
+	}
+	return out
+}
+
+// maxLoggedNames bounds the memory spent remembering what was logged.
+const maxLoggedNames = 1024
+
+// onceLog logs each distinct finding once, up to a cap.
+type onceLog struct {
+	log  *slog.Logger
+	max  int
+	mu   sync.Mutex
+	seen map[string]bool
+	full bool
+}
+
+func newOnceLog(l *slog.Logger, maxNames int) *onceLog {
+	return &onceLog{log: l, max: maxNames, seen: make(map[string]bool)}
+}
+
+func (o *onceLog) once(key, msg string, args ...any) {
+	o.mu.Lock()
+	if o.seen[key] {
+		o.mu.Unlock()
+		return
+	}
+	if len(o.seen) >= o.max {
+		full := o.full
+		o.full = true
+		o.mu.Unlock()
+		if !full {
+			o.log.Warn("consent: too many distinct findings; no longer logging new ones", "limit", o.max)
+		}
+		return
+	}
+	o.seen[key] = true
+	o.mu.Unlock()
+	o.log.Warn("consent: "+msg, args...)
+}

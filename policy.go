@@ -1,0 +1,235 @@
+package consent
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// CategoryID names a consent category in the policy, in cookies and in forms.
+// IDs are short lowercase words: letters, digits, '-' and '_'.
+type CategoryID string
+
+// The categories of the default policy.
+const (
+	// Essential cookies make the site work (sign-in, fraud prevention, site
+	// features); they cannot be refused.
+	Essential CategoryID = "essential"
+	// Analytics covers analytical and performance cookies: counting visitors
+	// and seeing how they move around the site.
+	Analytics CategoryID = "analytics"
+	// Functionality remembers choices such as language or region.
+	Functionality CategoryID = "functionality"
+	// Targeting records pages visited and links followed to make advertising
+	// more relevant.
+	Targeting CategoryID = "targeting"
+	// Tracking covers third-party cookies that tie on-site behaviour to other
+	// metrics.
+	Tracking CategoryID = "tracking"
+	// Optimization covers third-party cookies that track conversions across
+	// marketing channels and run experiments.
+	Optimization CategoryID = "optimization"
+	// Partner covers third-party cookies that share conversion metrics with
+	// partners.
+	Partner CategoryID = "partner"
+)
+
+// MaxCategories is the largest number of categories a policy may have.
+const MaxCategories = 64
+
+// Policy is a site's cookie policy as data. Build one with DefaultPolicy or
+// LoadPolicy, change it if needed, and call Validate before use (the
+// middleware's constructor does). A Policy must not be modified once it is in
+// use.
+type Policy struct {
+	// Version identifies the policy text in force. Required. Consent records
+	// name the version they were given under.
+	Version string `json:"version" yaml:"version"`
+	// Revisions lists the dated changes of the policy, oldest first. When
+	// present, the last one must carry Version. A consent given under a version
+	// older than the last material revision is no longer valid.
+	Revisions []Revision `json:"revisions,omitempty" yaml:"revisions,omitempty"`
+	// Categories lists the consent categories, in the order the banner and
+	// the pages show them. At least one must be Required (essential).
+	Categories []Category `json:"categories" yaml:"categories"`
+	// Cookies is the cookies table: every cookie the site or its partners set.
+	Cookies []Cookie `json:"cookies,omitempty" yaml:"cookies,omitempty"`
+	// Trackers lists third-party scripts, pixels and frames with their
+	// category.
+	Trackers []Tracker `json:"trackers,omitempty" yaml:"trackers,omitempty"`
+	// Texts holds the policy's own words (banner notice, page sections),
+	// keyed by text ID; see the banner package for the IDs. Empty entries
+	// fall back to the built-in texts.
+	Texts map[string]string `json:"texts,omitempty" yaml:"texts,omitempty"`
+}
+
+// Category is one kind of cookie a visitor can grant or refuse.
+type Category struct {
+	// ID is the category's stable identifier. Required, unique.
+	ID CategoryID `json:"id" yaml:"id"`
+	// Name is what the visitor reads. Required.
+	Name string `json:"name" yaml:"name"`
+	// Description says what the category's cookies do.
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// Required marks categories that cannot be refused (essential cookies).
+	// Default false.
+	Required bool `json:"required,omitempty" yaml:"required,omitempty"`
+	// ThirdParty marks categories whose cookies belong to other companies.
+	// Default false.
+	ThirdParty bool `json:"thirdParty,omitempty" yaml:"thirdParty,omitempty"`
+	// SaleOrSharing marks categories that a Global Privacy Control signal
+	// refuses when the middleware honours GPC. Default false.
+	SaleOrSharing bool `json:"saleOrSharing,omitempty" yaml:"saleOrSharing,omitempty"`
+}
+
+// Cookie declares one cookie (or a family of cookies) of the cookies table.
+type Cookie struct {
+	// Name is the cookie's exact name, or a pattern where '*' stands for any
+	// run of characters ("_ga_*", "_hj*"). Required.
+	Name string `json:"name" yaml:"name"`
+	// Provider is who uses the cookie: empty for the site itself (first
+	// party), else the third party's domain or company name.
+	Provider string `json:"provider,omitempty" yaml:"provider,omitempty"`
+	// Category is the ID of the cookie's category. Required.
+	Category CategoryID `json:"category" yaml:"category"`
+	// Purpose says what the cookie is for, in the visitor's words.
+	Purpose string `json:"purpose,omitempty" yaml:"purpose,omitempty"`
+	// Lifetime is how long the cookie lives; the zero value is a session
+	// cookie.
+	Lifetime Lifetime `json:"lifetime" yaml:"lifetime"`
+	// Domain is the Domain attribute the cookie is set with, when the site
+	// sets it on a parent domain. Empty means: the request's host and its
+	// registrable domain are both tried when the cookie must be expired.
+	Domain string `json:"domain,omitempty" yaml:"domain,omitempty"`
+	// Path is the cookie's Path attribute. Default "/".
+	Path string `json:"path,omitempty" yaml:"path,omitempty"`
+}
+
+// Tracker declares a third-party script, pixel or frame host.
+type Tracker struct {
+	// Name is the vendor or product ("Google Analytics"). Required.
+	Name string `json:"name" yaml:"name"`
+	// Category is the ID of the tracker's category. Required.
+	Category CategoryID `json:"category" yaml:"category"`
+	// Hosts are host names; each also covers its subdomains.
+	Hosts []string `json:"hosts,omitempty" yaml:"hosts,omitempty"`
+	// URLs are host+path prefixes ("www.facebook.com/tr") for trackers that
+	// share a host with harmless content. A tracker needs Hosts or URLs.
+	URLs []string `json:"urls,omitempty" yaml:"urls,omitempty"`
+}
+
+// Revision is a dated change of the policy.
+type Revision struct {
+	// Version is the policy version this revision introduced. Required.
+	Version string `json:"version" yaml:"version"`
+	// Date is the day the revision took effect. Required.
+	Date Date `json:"date" yaml:"date"`
+	// Summary says what changed.
+	Summary string `json:"summary,omitempty" yaml:"summary,omitempty"`
+	// Material marks a change that invalidates consent given before it:
+	// visitors are asked again. Default false.
+	Material bool `json:"material,omitempty" yaml:"material,omitempty"`
+	// Text is the full policy text of this revision, shown when a visitor
+	// compares revisions. Optional.
+	Text string `json:"text,omitempty" yaml:"text,omitempty"`
+}
+
+// Category returns the category with the given ID.
+func (p *Policy) Category(id CategoryID) (Category, bool) {
+	for _, c := range p.Categories {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// RequiredCategories returns the IDs of the categories that cannot be refused.
+func (p *Policy) RequiredCategories() []CategoryID {
+	var ids []CategoryID
+	for _, c := range p.Categories {
+		if c.Required {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// RefusableCategories returns the IDs of the categories a visitor may refuse,
+// in policy order.
+func (p *Policy) RefusableCategories() []CategoryID {
+	var ids []CategoryID
+	for _, c := range p.Categories {
+		if !c.Required {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// CookieDeclaration returns the first declaration of the cookies table that
+// matches name: exact names first, then patterns in table order.
+func (p *Policy) CookieDeclaration(name string) (Cookie, bool) {
+	for _, c := range p.Cookies {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	for _, c := range p.Cookies {
+		if strings.Contains(c.Name, "*") && matchGlob(c.Name, name) {
+			return c, true
+		}
+	}
+	return Cookie{}, false
+}
+
+// CurrentFor reports whether consent given under version is still valid: the
+// version is the current one, or a revision no older than the last material
+// revision. Unknown versions are not valid.
+func (p *Policy) CurrentFor(version string) bool {
+	if version == "" {
+		return false
+	}
+	if version == p.Version {
+		return true
+	}
+	at := slices.IndexFunc(p.Revisions, func(r Revision) bool { return r.Version == version })
+	if at < 0 {
+		return false
+	}
+	for _, r := range p.Revisions[at+1:] {
+		if r.Material {
+			return false
+		}
+	}
+	return true
+}
+
+// LastUpdated returns the date of the newest revision, or the zero time when
+// the policy lists none.
+func (p *Policy) LastUpdated() time.Time {
+	if len(p.Revisions) == 0 {
+		return time.Time{}
+	}
+	return p.Revisions[len(p.Revisions)-1].Date.Time
+}
+
+// matchGlob reports whether name matches pattern, where '*' matches any run
+// of bytes (including none) and every other byte matches itself. Validate
+// caps the number of stars, which bounds the backtracking.
+func matchGlob(pattern, name string) bool {
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, pattern[:star]) {
+		return false
+	}
+	rest := pattern[star+1:]
+	for i := star; i <= len(name); i++ {
+		if matchGlob(rest, name[i:]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package consent
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrInvalidPolicy is wrapped by every error Validate and LoadPolicy return
+// for a policy whose content is wrong.
+var ErrInvalidPolicy = errors.New("invalid policy")
+
+// FieldError is one problem of a policy, located by a field path such as
+// "categories[2].id" or "cookies[5].category".
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// Unwrap lets errors.Is(err, ErrInvalidPolicy) hold for every field error.
+func (e *FieldError) Unwrap() error { return ErrInvalidPolicy }
+
+// maxGlobStars bounds the stars in a cookie name pattern, which bounds the
+// matcher's backtracking on hostile cookie names.
+const maxGlobStars = 3
+
+// Validate checks the policy and returns every problem found, each naming the
+// offending field (joined with errors.Join), or nil.
+func (p *Policy) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+
+	if strings.TrimSpace(p.Version) == "" {
+		bad("version", "must not be empty")
+	}
+
+	known := make(map[CategoryID]bool, len(p.Categories))
+	required := 0
+	if len(p.Categories) == 0 {
+		bad("categories", "must list at least one category")
+	}
+	if len(p.Categories) > MaxCategories {
+		bad("categories", "has %d categories, at most %d are supported", len(p.Categories), MaxCategories)
+	}
+	for i, c := range p.Categories {
+		field := fmt.Sprintf("categories[%d]", i)
+		switch {
+		case c.ID == "":
+			bad(field+".id", "must not be empty")
+		case !validCategoryID(c.ID):
+			bad(field+".id", "%q may hold only lowercase letters, digits, '-' and '_' (at most 32)", c.ID)
+		case known[c.ID]:
+			bad(field+".id", "duplicate category ID %q", c.ID)
+		}
+		known[c.ID] = true
+		if strings.TrimSpace(c.Name) == "" {
+			bad(field+".name", "must not be empty")
+		}
+		if c.Required {
+			required++
+			if c.SaleOrSharing {
+				bad(field+".saleOrSharing", "a required category cannot be refused by a privacy signal")
+			}
+		}
+		if c.ID == Essential && !c.Required {
+			bad(field+".required", "the essential category cannot be refused: set required: true")
+		}
+	}
+	if len(p.Categories) > 0 && required == 0 {
+		bad("categories", "no category is required: essential cookies must have one")
+	}
+
+	for i, c := range p.Cookies {
+		field := fmt.Sprintf("cookies[%d]", i)
+		if c.Name == "" {
+			bad(field+".name", "must not be empty")
+		} else if strings.Count(c.Name, "*") > maxGlobStars {
+			bad(field+".name", "pattern %q has more than %d '*'", c.Name, maxGlobStars)
+		} else if strings.ContainsAny(c.Name, " \t\r\n;,=\"") {
+			bad(field+".name", "%q is not a cookie name", c.Name)
+		}
+		if !known[c.Category] {
+			bad(field+".category", "unknown category %q", c.Category)
+		}
+		if c.Lifetime < 0 {
+			bad(field+".lifetime", "must not be negative")
+		}
+		if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
+			bad(field+".path", "%q must start with '/'", c.Path)
+		}
+	}
+
+	for i, t := range p.Trackers {
+		field := fmt.Sprintf("trackers[%d]", i)
+		if strings.TrimSpace(t.Name) == "" {
+			bad(field+".name", "must not be empty")
+		}
+		if !known[t.Category] {
+			bad(field+".category", "unknown category %q", t.Category)
+		}
+		if len(t.Hosts) == 0 && len(t.URLs) == 0 {
+			bad(field, "needs hosts or urls")
+		}
+		for j, h := range t.Hosts {
+			if !validHost(h) {
+				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
+			}
+		}
+		for j, u := range t.URLs {
+			host, path, _ := strings.Cut(u, "/")
+			if !validHost(host) || path == "" {
+				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/pixel\"", u)
+			}
+		}
+	}
+
+	var last time.Time
+	seen := make(map[string]bool, len(p.Revisions))
+	for i, r := range p.Revisions {
+		field := fmt.Sprintf("revisions[%d]", i)
+		if strings.TrimSpace(r.Version) == "" {
+			bad(field+".version", "must not be empty")
+		} else if seen[r.Version] {
+			bad(field+".version", "duplicate revision version %q", r.Version)
+		}
+		seen[r.Version] = true
+		if r.Date.IsZero() {
+			bad(field+".date", "must be set (YYYY-MM-DD)")
+		} else if r.Date.Before(last) {
+			bad(field+".date", "%s is older than the revision before it: list revisions oldest first", r.Date)
+		}
+		last = r.Date.Time
+	}
+	if n := len(p.Revisions); n > 0 && p.Revisions[n-1].Version != p.Version {
+		bad("version", "%q is not the version of the newest revision (%q)", p.Version, p.Revisions[n-1].Version)
+	}
+
+	return errors.Join(errs...)
+}
+
+func validCategoryID(id CategoryID) bool {
+	if len(id) > 32 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost accepts lowercase DNS names with at least one dot.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 || !strings.Contains(h, ".") || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	u, err := url.Parse("https://" + h + "/")
+	return err == nil && u.Host == h
+}
