@@ -2,6 +2,7 @@ package consent
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -63,8 +64,8 @@ func ParseLifetime(s string) (Lifetime, error) {
 			continue
 		}
 		n, err := strconv.ParseUint(num, 10, 32)
-		if err != nil || n == 0 {
-			break
+		if err != nil || n == 0 || n > uint64(math.MaxInt64/u.size) {
+			break // not a count, or more than time.Duration holds (292 years)
 		}
 		return Lifetime(time.Duration(n) * u.size), nil
 	}

@@ -69,7 +69,7 @@ func ParsePolicy(data []byte, format Format) (*Policy, error) {
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 		}
-		if dec.More() {
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: trailing data after the policy object", ErrInvalidPolicy)
 		}
 	case YAML:

@@ -215,21 +215,32 @@ func (p *Policy) LastUpdated() time.Time {
 }
 
 // matchGlob reports whether name matches pattern, where '*' matches any run
-// of bytes (including none) and every other byte matches itself. Validate
-// caps the number of stars, which bounds the backtracking.
+// of bytes (including none) and every other byte matches itself. It runs in
+// O(len(pattern)*len(name)) time: on a mismatch only the most recent star is
+// retried, which suffices when '*' is the only wildcard. (Cookie names come
+// from visitors' requests, so exponential or cubic backtracking is not an
+// option.)
 func matchGlob(pattern, name string) bool {
-	star := strings.IndexByte(pattern, '*')
-	if star < 0 {
-		return pattern == name
-	}
-	if !strings.HasPrefix(name, pattern[:star]) {
-		return false
-	}
-	rest := pattern[star+1:]
-	for i := star; i <= len(name); i++ {
-		if matchGlob(rest, name[i:]) {
-			return true
+	p, n := 0, 0
+	star, mark := -1, 0
+	for n < len(name) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, n
+			p++
+		case p < len(pattern) && pattern[p] == name[n]:
+			p++
+			n++
+		case star >= 0:
+			p = star + 1
+			mark++
+			n = mark
+		default:
+			return false
 		}
 	}
-	return false
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }

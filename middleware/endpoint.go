@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	addVary(h, "Cookie")
-	if r.URL.Path == gpcPath {
+	if r.URL.Path == GPCPath {
 		m.serveGPC(w, r)
 		return
 	}
@@ -204,10 +205,22 @@ func truncate(s string, n int) string {
 func wantsJSON(r *http.Request) bool {
 	for _, v := range r.Header.Values("Accept") {
 		for part := range strings.SplitSeq(v, ",") {
-			mt, _, _ := strings.Cut(part, ";")
-			if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+			mt, params, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "application/json") && !refused(params) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// refused reports whether media-type parameters carry q=0.
+func refused(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(k, "q") {
+			q, err := strconv.ParseFloat(v, 64)
+			return err == nil && q == 0
 		}
 	}
 	return false

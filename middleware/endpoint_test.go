@@ -288,3 +288,19 @@ func TestPolicyPage(t *testing.T) {
 		assert.Contains(t, body, want)
 	}
 }
+
+func TestDecisionJSONOnlyWhenAccepted(t *testing.T) {
+	for accept, status := range map[string]int{
+		"application/json":                          http.StatusOK,
+		"text/html, application/json;q=0.1":         http.StatusOK,
+		"text/html, application/json;q=0":           http.StatusSeeOther,
+		"text/html,application/xhtml+xml,*/*;q=0.8": http.StatusSeeOther,
+	} {
+		t.Run(accept, func(t *testing.T) {
+			m, _ := newTestMiddleware(t)
+			req := formRequest(acceptAll())
+			req.Header.Set("Accept", accept)
+			assert.Equal(t, status, serve(m, req).Code)
+		})
+	}
+}

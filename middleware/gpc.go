@@ -9,9 +9,9 @@ import (
 	"github.com/consentgate/consent"
 )
 
-// gpcPath is where GPC support is declared (GPC spec, section "Well-known
-// resource").
-const gpcPath = "/.well-known/gpc.json"
+// GPCPath is where GPC support is declared (GPC spec, section "Well-known
+// resource"); the middleware serves it when the GPC option is on.
+const GPCPath = "/.well-known/gpc.json"
 
 // gpcSignal reports whether the request carries a Global Privacy Control
 // signal: the spec defines only the exact value "1".

@@ -135,7 +135,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 
 // Endpoint returns the consent endpoint alone, for routers that run
 // middleware only for matched routes (gorilla/mux's Use): mount it under
-// Prefix, e.g. r.PathPrefix(mw.Prefix()).Handler(mw.Endpoint()).
+// Prefix, e.g. r.PathPrefix(mw.Prefix()).Handler(mw.Endpoint()), and, with
+// the GPC option, at GPCPath too.
 func (m *Middleware) Endpoint() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !m.ownsPath(r.URL.Path) {
@@ -147,7 +148,7 @@ func (m *Middleware) Endpoint() http.Handler {
 }
 
 func (m *Middleware) ownsPath(p string) bool {
-	if m.gpc && p == gpcPath {
+	if m.gpc && p == GPCPath {
 		return true
 	}
 	rest, ok := strings.CutPrefix(p, m.prefix)

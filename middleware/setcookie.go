@@ -79,7 +79,7 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent) {
 				m.seen.once("malformed", "dropped a malformed Set-Cookie header", "error", err)
 				continue
 			}
-			if m.cookieAllowed(c.Name, v) {
+			if deletes(c) || m.cookieAllowed(c.Name, v) {
 				kept = append(kept, line)
 			}
 		}
@@ -185,4 +185,10 @@ func (o *onceLog) once(key, msg string, args ...any) {
 	o.seen[key] = true
 	o.mu.Unlock()
 	o.log.Warn("consent: "+msg, args...)
+}
+
+// deletes reports whether a Set-Cookie removes its cookie: removing is always
+// allowed, whatever the visitor granted.
+func deletes(c *http.Cookie) bool {
+	return c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.Before(time.Unix(1, 0)))
 }

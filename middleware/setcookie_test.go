@@ -228,3 +228,15 @@ func TestWithdrawalExpiresOnThePostItself(t *testing.T) {
 		assert.Equal(t, -1, c.MaxAge, "%s must be deleted", c.Name)
 	}
 }
+
+// A handler may always delete a cookie, even one of a refused category.
+func TestDeletingARefusedCookiePasses(t *testing.T) {
+	m, _ := newTestMiddleware(t)
+	rec := get(m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "_ga", Path: "/shop", MaxAge: -1})
+		http.SetCookie(w, &http.Cookie{Name: "_fbp", Value: "x", Path: "/shop"})
+	}), "/shop")
+	lines := rec.Header().Values("Set-Cookie")
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], "_ga=; Path=/shop; Max-Age=0")
+}

@@ -152,6 +152,11 @@ func (c *Codec) Encode(p *consent.Policy, v *consent.Consent) (*http.Cookie, err
 		Given:   v.Given.Unix(),
 		Updated: v.Updated.Unix(),
 	}
+	if !w.wellFormed() {
+		// DecodeValue would reject it: never hand out a cookie that reads
+		// back as "no decision".
+		return nil, errors.New("store: consent needs a policy version, a known method and Given no later than Updated")
+	}
 	for _, id := range v.Granted {
 		if cat, ok := p.Category(id); ok && !cat.Required {
 			w.Granted = append(w.Granted, id)

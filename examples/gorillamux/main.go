@@ -1,0 +1,148 @@
+// Command gorillamux is a small site on a gorilla/mux router behind the
+// ConsentGate middleware, added with r.Use. gorilla/mux runs Use middleware
+// only for requests that match a route, so the consent endpoint is mounted
+// as a route of its own.
+//
+//	go run ./examples/gorillamux [-addr 127.0.0.1:8080] [-dev=true]
+//
+// Keys come from CONSENT_HASH_KEY and CONSENT_BLOCK_KEY (hex, comma-separated
+// to rotate: see `make keys`); without them the run uses random keys.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/middleware"
+	"github.com/consentgate/consent/store"
+	"github.com/gorilla/mux"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	dev := flag.Bool("dev", true, "plain-HTTP development: send cookies without the Secure attribute")
+	flag.Parse()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(logger, *addr, *dev); err != nil {
+		logger.Error("gorillamux example", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(logger *slog.Logger, addr string, dev bool) error {
+	keys, err := store.ParseKeyPairs(os.Getenv("CONSENT_HASH_KEY"), os.Getenv("CONSENT_BLOCK_KEY"))
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		hash, block := make([]byte, 32), make([]byte, 32)
+		_, _ = rand.Read(hash) // never fails since Go 1.24
+		_, _ = rand.Read(block)
+		keys = []store.KeyPair{{Hash: hash, Block: block}}
+		logger.Warn("CONSENT_HASH_KEY is not set: using random keys for this run, so consents will not survive a restart (make keys prints a pair)")
+	}
+	h, err := newHandler(logger, keys, dev)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	logger.Info("serving", "url", "http://"+ln.Addr().String()+"/", "dev", dev)
+	return srv.Serve(ln)
+}
+
+// newHandler builds the site: a gorilla/mux router with the consent
+// middleware, its endpoint and the pages. main and the tests use it alike.
+func newHandler(logger *slog.Logger, keys []store.KeyPair, dev bool) (http.Handler, error) {
+	opts := []middleware.Option{middleware.Keys(keys...), middleware.Logger(logger)}
+	if dev {
+		// A Secure cookie only travels over HTTPS (some browsers except
+		// localhost; Safari and Go's cookie jar do not), so over plain HTTP
+		// the consent cookie must go without Secure or the choice is lost.
+		// Development only: run with -dev=false behind HTTPS.
+		opts = append(opts, middleware.InsecureDev())
+	}
+	mw, err := middleware.New(sitePolicy(), opts...)
+	if err != nil {
+		return nil, err
+	}
+	r := mux.NewRouter()
+	r.Use(mw.Handler, siteCookies(!dev)) // the drop-in; consent first, to see the cookies the next one sets
+	// gorilla/mux runs Use middleware only once a route has matched: without
+	// this line POST /consent matches no route, gets the router's 404 and
+	// never reaches the middleware; the preferences and policy pages are
+	// 404s too. (Wrapping the whole router, mw.Handler(r), also works.)
+	r.PathPrefix(mw.Prefix()).Handler(mw.Endpoint())
+	addRoutes(r, mw.Prefix())
+	return r, nil
+}
+
+// addRoutes adds the site's pages.
+func addRoutes(r *mux.Router, prefix string) {
+	r.Handle("/", page("Home", prefix)).Methods("GET", "HEAD")
+	r.Handle("/about", page("About", prefix)).Methods("GET", "HEAD")
+	r.HandleFunc("/api/hello", hello).Methods("GET", "HEAD")
+}
+
+// sitePolicy is the default policy plus the site's own session cookie.
+func sitePolicy() *consent.Policy {
+	p := consent.DefaultPolicy()
+	p.Cookies = append(p.Cookies, consent.Cookie{Name: "session", Category: consent.Essential,
+		Purpose: "Keeps your visit together and protects forms against forgery."})
+	return p
+}
+
+// siteCookies sets the session cookie, and — like an analytics integration
+// that writes first-party cookies server-side — Google Analytics' _ga and
+// Meta's _fbp on every response, consent or not. The middleware drops the
+// last two until the visitor grants analytics and targeting.
+func siteCookies(secure bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := r.Cookie("session"); err != nil {
+				http.SetCookie(w, &http.Cookie{Name: "session", Value: rand.Text(), Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+			}
+			http.SetCookie(w, &http.Cookie{Name: "_ga", Value: "GA1.1.1234567890.1764288000", Path: "/", MaxAge: 2 * 365 * 86400})
+			http.SetCookie(w, &http.Cookie{Name: "_fbp", Value: "fb.1.1764288000000.1234567890", Path: "/", MaxAge: 90 * 86400})
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head><body>
+<h1>{{.Title}}</h1>
+{{if .Consent.Decided}}<p>Your cookie choice ({{.Consent.Method}}) grants: {{range .Consent.Granted}}{{.}} {{end}}</p>
+{{else}}<p>You have not made a cookie choice yet: only essential cookies are set.</p>
+<form method="post" action="{{.Prefix}}"><input type="hidden" name="return" value="{{.Path}}">
+<button name="action" value="accept-all">Accept all</button> <button name="action" value="reject-all">Reject all</button></form>{{end}}
+<p><a href="/">Home</a> · <a href="/about">About</a> · <a href="/api/hello">/api/hello</a> ·
+<a href="{{.Prefix}}/preferences?return={{.Path}}">Cookie preferences</a> · <a href="{{.Prefix}}/policy">Cookie policy</a></p>
+</body></html>
+`))
+
+func page(title, prefix string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = pageTmpl.Execute(w, map[string]any{"Title": title, "Prefix": prefix, "Path": r.URL.Path,
+			"Consent": consent.FromContext(r.Context())})
+	}
+}
+
+func hello(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"hello": "world",
+		"analytics": consent.FromContext(r.Context()).Allowed(consent.Analytics)})
+}
