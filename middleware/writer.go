@@ -28,14 +28,10 @@ type responseWriter struct {
 	done     bool // committed: the status went out
 }
 
-func (m *Middleware) newResponseWriter(w http.ResponseWriter, r *http.Request, v *consent.Consent, renew *http.Cookie) *responseWriter {
-	return &responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
-}
-
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
 
 // WriteHeader passes informational (1xx) statuses through at once, with
-// their headers filtered, and records the final status for commit.
+// their headers filtered, and commits on the final status.
 func (rw *responseWriter) WriteHeader(code int) {
 	if rw.done || rw.hijacked {
 		rw.w.WriteHeader(code) // let net/http report the superfluous call

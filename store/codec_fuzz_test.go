@@ -47,14 +47,12 @@ func FuzzDecodeValue(f *testing.F) {
 	seeds = append(seeds, old.Value)
 
 	real := seeds[1]
-	for _, s := range []string{
+	seeds = append(seeds, []string{
 		real[:len(real)/2], real[:len(real)-1], real[1:], real + "A", `"` + real + `"`,
 		strings.ToUpper(real), strings.Replace(real, "=", "", -1), real[:20] + "\n" + real[20:],
 		"", `"quoted"`, "garbage", "||", "MTc5NTg4NzA0OXx8", strings.Repeat("A", store.MaxCookieBytes+1),
 		strings.Repeat("=", 5000), "\x00\xff",
-	} {
-		seeds = append(seeds, s)
-	}
+	}...)
 	for i := 0; i < len(real); i += len(real) / 8 {
 		b := []byte(real)
 		b[i] ^= 1
