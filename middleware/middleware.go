@@ -10,11 +10,15 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 	"github.com/consentgate/consent/store"
 )
 
 // ErrConfig is wrapped by every error New returns for a bad option.
 var ErrConfig = errors.New("middleware: bad configuration")
+
+// ErrMode is returned by ParseMode for anything but "strip" or "defer".
+var ErrMode = errors.New(`middleware: tag mode must be "strip" or "defer"`)
 
 // Middleware enforces a cookie policy on the responses of the handlers it
 // wraps. Build it once with New; it is safe for concurrent use.
@@ -32,6 +36,15 @@ type Middleware struct {
 	now        func() time.Time
 	pages      *banner.Pages
 	required   []consent.CategoryID
+
+	// HTML rewriting.
+	matcher        *htmlrewrite.Matcher
+	catBit         map[consent.CategoryID]uint8 // category → bit, policy order
+	allCats        uint64                       // every category's bit
+	trackerCats    uint64                       // categories of declared trackers
+	beacons        bool
+	banner         *banner.Banner
+	rewriteOptions htmlrewrite.Options // per-visitor fields filled per response
 }
 
 // New validates policy and options and returns the middleware. Every problem
@@ -90,6 +103,13 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	if cfg.mode != Strip && cfg.mode != Defer {
+		return nil, fmt.Errorf("%w: TagMode %v: want Strip or Defer", ErrConfig, cfg.mode)
+	}
+	bnr, err := banner.NewBanner(policy, cfg.prefix)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 
 	m := &Middleware{
 		policy:     policy,
@@ -105,6 +125,11 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		now:        cfg.now,
 		pages:      pages,
 		required:   policy.RequiredCategories(),
+		beacons:    cfg.beacons,
+		banner:     bnr,
+	}
+	if err := m.buildRewriter(cfg.mode); err != nil {
+		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
 	return m, nil
 }
@@ -128,6 +153,10 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		v, renew := m.visitorConsent(r, st)
 		r = r.WithContext(consent.NewContext(r.Context(), v))
 		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
+		if _, ok := r.Header["If-None-Match"]; ok {
+			translateIfNoneMatch(r.Header, consentState(st.rw.plan()))
+		}
+		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)
 		st.rw.finish()
 	})
@@ -182,4 +211,43 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 		m.applyGPC(v)
 	}
 	return v, renew
+}
+
+// buildRewriter translates the policy's trackers for the HTML rewriter.
+func (m *Middleware) buildRewriter(mode Mode) error {
+	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
+	names := make([]string, len(m.policy.Categories))
+	for i, c := range m.policy.Categories {
+		m.catBit[c.ID] = uint8(i)
+		m.allCats |= 1 << i
+		names[i] = string(c.ID)
+	}
+	trackers := make([]htmlrewrite.Tracker, 0, len(m.policy.Trackers))
+	for _, t := range m.policy.Trackers {
+		bit := m.catBit[t.Category]
+		m.trackerCats |= 1 << bit
+		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
+	}
+	matcher, err := htmlrewrite.NewMatcher(trackers)
+	if err != nil {
+		return err
+	}
+	m.matcher = matcher
+	var beaconBit uint8
+	if m.undeclared != "" {
+		beaconBit = m.catBit[m.undeclared]
+	} else if refusable := m.policy.RefusableCategories(); len(refusable) > 0 {
+		beaconBit = m.catBit[refusable[len(refusable)-1]]
+	}
+	mo := htmlrewrite.Strip
+	if mode == Defer {
+		mo = htmlrewrite.Defer
+	}
+	m.rewriteOptions = htmlrewrite.Options{
+		Mode:           mo,
+		Beacons:        m.beacons,
+		BeaconCategory: beaconBit,
+		CategoryNames:  names,
+	}
+	return nil
 }

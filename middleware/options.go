@@ -27,6 +27,8 @@ type config struct {
 	trustedOrigins []string
 	maxFormBytes   int64
 	now            func() time.Time
+	mode           Mode
+	beacons        bool
 }
 
 func defaults() config {
@@ -37,6 +39,7 @@ func defaults() config {
 		logger:       slog.Default(),
 		maxFormBytes: DefaultMaxFormBytes,
 		now:          time.Now,
+		beacons:      true,
 	}
 }
 
@@ -112,3 +115,14 @@ func MaxFormBytes(n int64) Option { return func(c *config) { c.maxFormBytes = n 
 
 // Clock sets the source of the current time (for tests). Default time.Now.
 func Clock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// TagMode sets what happens to a tracker tag whose category the visitor has
+// not granted: Strip removes it, Defer keeps it inert for the banner script
+// to switch on after consent. Default Strip.
+func TagMode(mode Mode) Option { return func(c *config) { c.mode = mode } }
+
+// Beacons sets whether undeclared web beacons are removed: a 1×1 or 0×0
+// image or frame, or one hidden by a hidden attribute or display:none, whose
+// URL is on a third-party host that no tracker declares. They count as
+// undeclared, like undeclared cookies (see UndeclaredCategory). Default on.
+func Beacons(on bool) Option { return func(c *config) { c.beacons = on } }

@@ -6,17 +6,28 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 )
 
-// responseWriter commits the response — filters the headers and sends the
-// status — exactly once: at the final WriteHeader, the first Write, Flush or
-// ReadFrom, or when the handler returns, whichever comes first. That is also
-// when net/http takes its snapshot of the header map, so a cookie the handler
-// adds later is ignored with or without the middleware. Only Header, Write, WriteHeader and Unwrap live here; the
-// optional interfaces are added by wrap, so that the writer handed to the
-// handler has exactly the interfaces of the original.
+// sniffLen is how much of a body without Content-Type is held to detect its
+// type, as net/http does.
+const sniffLen = 512
+
+// responseWriter commits the response — filters the headers, decides on
+// rewriting the body and sends the status — exactly once: at the final
+// WriteHeader, the first Write, Flush or ReadFrom, or when the handler
+// returns, whichever comes first. A body without a Content-Type that may
+// need rewriting is the one exception: the commit waits for its first 512
+// bytes (or a Flush, or the end) to sniff its type, as net/http would. Cookies
+// the handler adds after the commit are ignored with or without the
+// middleware, since net/http snapshots the header map then too.
+//
+// Only Header, Write, WriteHeader and Unwrap live here; the optional
+// interfaces are added by wrap, so that the writer handed to the handler has
+// exactly the interfaces of the original.
 type responseWriter struct {
 	w        http.ResponseWriter
 	m        *Middleware
@@ -26,6 +37,16 @@ type responseWriter struct {
 	status   int
 	hijacked bool
 	done     bool // committed: the status went out
+	finished bool // the handler returned and the body is complete
+	noBanner bool // the handler asked for no banner (HideBanner)
+	sniffing bool // the commit waits for the body's first bytes
+	sniffed  []byte
+
+	// Set when the body is rewritten: body is where the handler's bytes
+	// go (the rewriter, or the decoder in front of it).
+	body io.Writer
+	html *htmlRewrite
+	rec  *recoder
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -37,17 +58,30 @@ func (rw *responseWriter) WriteHeader(code int) {
 		rw.w.WriteHeader(code) // let net/http report the superfluous call
 		return
 	}
+	if rw.status != 0 {
+		return // a superfluous call while the commit waits to sniff
+	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		rw.m.filterSetCookies(rw.w.Header(), rw.consent)
 		rw.w.WriteHeader(code)
 		return
 	}
 	rw.status = code
-	rw.commit()
+	if !rw.startSniff() {
+		rw.commit()
+	}
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
-	rw.commit()
+	if !rw.done {
+		if rw.sniffing || rw.startSniff() {
+			return rw.sniff(p)
+		}
+		rw.commit()
+	}
+	if rw.body != nil {
+		return rw.body.Write(p)
+	}
 	return rw.w.Write(p)
 }
 
@@ -55,7 +89,83 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 // deadlines and full duplex.
 func (rw *responseWriter) Unwrap() http.ResponseWriter { return rw.w }
 
-// commit filters the headers and sends the status, once.
+// startSniff begins holding the body when its type must be sniffed: no
+// Content-Type, a status with a body, a request with one, and a visitor
+// whose pages would be rewritten.
+func (rw *responseWriter) startSniff() bool {
+	if rw.hijacked || rw.req.Method == http.MethodHead {
+		return false
+	}
+	status := rw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h := rw.w.Header()
+	if _, typed := h["Content-Type"]; typed || !bodyAllowed(status) || status == http.StatusPartialContent {
+		return false
+	}
+	if h.Get("Content-Range") != "" || !rw.m.rewrites(rw.plan()) {
+		return false
+	}
+	rw.sniffing = true
+	return true
+}
+
+// sniff holds the first bytes of an untyped body, then commits with the
+// detected type and writes them.
+func (rw *responseWriter) sniff(p []byte) (int, error) {
+	if len(rw.sniffed)+len(p) < sniffLen {
+		rw.sniffed = append(rw.sniffed, p...)
+		return len(p), nil
+	}
+	held := len(rw.sniffed)
+	if held == 0 {
+		rw.endSniff(p)
+	} else {
+		rw.sniffed = append(rw.sniffed, p[:sniffLen-held]...)
+		rw.endSniff(rw.sniffed)
+		if _, err := rw.writeBody(rw.sniffed[:held]); err != nil {
+			return 0, err
+		}
+	}
+	rw.sniffed = nil
+	if _, err := rw.writeBody(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// endSniff sets the Content-Type detected from the body's first bytes, as
+// net/http would, and commits.
+func (rw *responseWriter) endSniff(start []byte) {
+	rw.sniffing = false
+	if len(start) > 0 {
+		rw.w.Header().Set("Content-Type", http.DetectContentType(start))
+	}
+	rw.commit()
+}
+
+// flushSniffed ends sniffing early (a Flush or the end of the body).
+func (rw *responseWriter) flushSniffed() error {
+	held := rw.sniffed
+	rw.sniffed = nil
+	rw.endSniff(held)
+	if len(held) > 0 {
+		_, err := rw.writeBody(held)
+		return err
+	}
+	return nil
+}
+
+func (rw *responseWriter) writeBody(p []byte) (int, error) {
+	if rw.body != nil {
+		return rw.body.Write(p)
+	}
+	return rw.w.Write(p)
+}
+
+// commit filters the headers, decides on the body and sends the status,
+// once.
 func (rw *responseWriter) commit() {
 	if rw.done || rw.hijacked {
 		return
@@ -71,21 +181,163 @@ func (rw *responseWriter) commit() {
 		h.Add("Set-Cookie", rw.renew.String())
 	}
 	addVary(h, "Cookie")
+	rw.startRewrite(h)
 	rw.w.WriteHeader(rw.status)
 }
 
-// finish commits a response whose handler wrote no body.
-func (rw *responseWriter) finish() { rw.commit() }
+// startRewrite puts the HTML rewriter on the body when the response is an
+// HTML page, with a body, not a range, in an encoding the middleware can
+// decode, and the visitor's consent changes something in it.
+func (rw *responseWriter) startRewrite(h http.Header) {
+	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(h.Get("Content-Type")) {
+		return
+	}
+	if h.Get("Content-Range") != "" {
+		return
+	}
+	m := rw.m
+	p := rw.plan()
+	if !m.rewrites(p) {
+		return
+	}
+	if p.inject {
+		addVary(h, "HX-Request")
+	}
+	enc := parseEncoding(h.Get("Content-Encoding"))
+	if enc == encUnknown {
+		m.seen.once("encoding:"+h.Get("Content-Encoding"),
+			"HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed; put the middleware inside (after) the compression middleware",
+			"content-encoding", h.Get("Content-Encoding"))
+		return
+	}
+	// The body will differ from what the handler wrote.
+	h.Del("Content-Length")
+	h.Del("Accept-Ranges")
+	if etag := h.Get("ETag"); etag != "" {
+		if w := weakETag(etag, consentState(p)); w != "" {
+			h.Set("ETag", w)
+		} else {
+			h.Del("ETag")
+		}
+	}
+	if rw.req.Method == http.MethodHead {
+		return
+	}
+
+	hr := rewriterPool.Get().(*htmlRewrite)
+	hr.inject = hr.inject[:0]
+	if p.inject {
+		hr.inject = m.banner.Append(hr.inject, SafeReturn(rw.req.URL.RequestURI()))
+	}
+	opts := m.rewriteOptions
+	opts.Granted = p.granted
+	opts.BeaconAllowed = p.beaconAllowed
+	opts.SiteHost = hostOnly(rw.req.Host)
+	if p.inject {
+		opts.Inject = hr.inject
+	}
+	rw.html = hr
+	if enc == encIdentity {
+		hr.rw.Reset(rw.w, m.matcher, opts)
+		rw.body = &hr.rw
+		return
+	}
+	rec := newRecoder(enc, rw.w)
+	hr.rw.Reset(rec.encoder(), m.matcher, opts)
+	rec.start(&hr.rw)
+	rw.rec = rec
+	rw.body = rec
+}
+
+// hostOnly strips the port from a Host header value.
+func hostOnly(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = host[:i]
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+}
+
+// finish commits a response whose handler wrote no body and ends the body.
+func (rw *responseWriter) finish() {
+	if rw.sniffing {
+		_ = rw.flushSniffed()
+	}
+	rw.commit()
+	rw.finished = true
+	rw.closeBody()
+}
+
+// closeBody ends the rewriter (writing what it still holds) and the
+// re-encoder, and recycles them.
+func (rw *responseWriter) closeBody() {
+	if rw.html == nil {
+		return
+	}
+	var err error
+	if rw.rec != nil {
+		err = rw.rec.close(rw.html.rw.Close)
+	} else {
+		err = rw.html.rw.Close()
+	}
+	if err != nil && err != errAborted {
+		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
+	}
+	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
+	rewriterPool.Put(rw.html)
+	rw.html, rw.rec, rw.body = nil, nil, nil
+}
+
+// release runs when the handler is gone. After finish there is nothing
+// left; after a panic the decoder goroutine is stopped, and the rewriter is
+// not recycled (it may be mid-write). The panic goes on to net/http, which
+// aborts the response so that the client sees it is incomplete.
+func (rw *responseWriter) release() {
+	if rw.finished {
+		return
+	}
+	if rw.rec != nil {
+		rw.rec.abort()
+	}
+	rw.html, rw.rec, rw.body = nil, nil, nil
+}
 
 func (rw *responseWriter) flush() error {
+	if rw.sniffing {
+		if err := rw.flushSniffed(); err != nil {
+			return err
+		}
+	}
 	rw.commit()
+	if rw.html != nil {
+		if err := rw.html.rw.Flush(); err != nil {
+			return err
+		}
+		if rw.rec != nil {
+			if err := rw.rec.flush(); err != nil {
+				return err
+			}
+		}
+	}
 	return http.NewResponseController(rw.w).Flush()
 }
 
 func (rw *responseWriter) readFrom(src io.Reader) (int64, error) {
-	rw.commit()
-	return rw.w.(io.ReaderFrom).ReadFrom(src)
+	if rw.done && rw.body == nil {
+		return rw.w.(io.ReaderFrom).ReadFrom(src)
+	}
+	// The body goes through sniffing or the rewriter: copy it in chunks.
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{rw}, src, *bp)
 }
+
+// copyBufs are ReadFrom's copy buffers for bodies that are rewritten.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writerOnly hides ReadFrom from io.CopyBuffer.
+type writerOnly struct{ rw *responseWriter }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.rw.Write(p) }
 
 // hijack hands the connection over untouched (WebSocket upgrades): the
 // handler now speaks raw bytes, which the middleware does not read. Cookies
@@ -123,6 +375,8 @@ func headerListHas(list, token string) bool {
 }
 
 func (rw *responseWriter) writeString(s string) (int, error) {
-	rw.commit()
-	return rw.w.(io.StringWriter).WriteString(s)
+	if rw.done && rw.body == nil {
+		return rw.w.(io.StringWriter).WriteString(s)
+	}
+	return rw.Write([]byte(s))
 }

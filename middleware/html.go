@@ -1,0 +1,165 @@
+package middleware
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
+)
+
+// Mode says what happens to a tracker tag whose category the visitor has
+// not granted.
+type Mode uint8
+
+const (
+	// Strip removes the tag: the browser never sees it. The default.
+	Strip Mode = iota
+	// Defer keeps the tag but inert: a script becomes type="text/plain"
+	// with data-consent-category and data-consent-src, an image or frame
+	// keeps its URL in data-consent-src, so that the banner script can
+	// switch them on after consent without a reload.
+	Defer
+)
+
+// String returns "strip" or "defer".
+func (m Mode) String() string {
+	switch m {
+	case Strip:
+		return "strip"
+	case Defer:
+		return "defer"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseMode parses "strip" or "defer" (as a proxy flag gives it).
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "strip":
+		return Strip, nil
+	case "defer":
+		return Defer, nil
+	}
+	return 0, ErrMode
+}
+
+// htmlPlan is what the middleware does to one HTML response.
+type htmlPlan struct {
+	granted       uint64
+	inject        bool
+	beaconAllowed bool
+}
+
+// rewrites reports whether the plan changes anything at all.
+func (m *Middleware) rewrites(p htmlPlan) bool {
+	return p.inject || m.trackerCats&^p.granted != 0 || (m.beacons && !p.beaconAllowed)
+}
+
+// grantedBits maps a consent to the rewriter's category bits (policy order).
+func (m *Middleware) grantedBits(v *consent.Consent) uint64 {
+	var bits uint64
+	for _, id := range v.Granted {
+		if b, ok := m.catBit[id]; ok {
+			bits |= 1 << b
+		}
+	}
+	return bits
+}
+
+// plan decides, for a visitor, what an HTML response needs: called once per
+// response, at commit, and only for HTML.
+func (rw *responseWriter) plan() htmlPlan {
+	m := rw.m
+	p := htmlPlan{granted: rw.m.grantedBits(rw.consent)}
+	if m.undeclared != "" {
+		p.beaconAllowed = rw.consent.Allowed(m.undeclared)
+	} else {
+		p.beaconAllowed = p.granted&m.allCats == m.allCats
+	}
+	p.inject = m.banner != nil && !rw.consent.Decided() && !rw.noBanner && rw.req.Header.Get("HX-Request") == ""
+	return p
+}
+
+// isHTML reports whether a Content-Type value is an HTML media type.
+func isHTML(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.TrimSpace(ct)
+	return strings.EqualFold(ct, "text/html") || strings.EqualFold(ct, "application/xhtml+xml")
+}
+
+// bodyAllowed reports whether a response with this status carries a body.
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// rewriterPool recycles rewriters and their buffers between responses.
+var rewriterPool = sync.Pool{New: func() any { return new(htmlRewrite) }}
+
+// htmlRewrite is the pooled per-response state of an HTML rewrite.
+type htmlRewrite struct {
+	rw     htmlrewrite.Rewriter
+	inject []byte
+}
+
+// weakETag makes a strong validator weak and ties it to the visitor's
+// consent state: the rewritten page differs from the handler's bytes and
+// from the page another visitor gets. translateIfNoneMatch undoes it.
+func weakETag(etag, state string) string {
+	etag = strings.TrimPrefix(etag, "W/")
+	if len(etag) < 2 || etag[0] != '"' || etag[len(etag)-1] != '"' {
+		return ""
+	}
+	return `W/` + etag[:len(etag)-1] + "-" + state + `"`
+}
+
+// translateIfNoneMatch gives the handler back its own validators: an ETag
+// the middleware tied to this visitor's consent state loses the suffix;
+// one tied to another state can no longer match and is dropped.
+func translateIfNoneMatch(h http.Header, state string) {
+	vals := h.Values("If-None-Match")
+	if len(vals) == 0 || !strings.Contains(strings.Join(vals, ","), "-cg") {
+		return
+	}
+	var out []string
+	for _, v := range vals {
+		for tag := range strings.SplitSeq(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "" {
+				continue
+			}
+			if !strings.HasSuffix(tag, `"`) {
+				out = append(out, tag)
+				continue
+			}
+			body := tag[:len(tag)-1]
+			i := strings.LastIndex(body, "-cg")
+			switch {
+			case i < 0:
+				out = append(out, tag)
+			case body[i+1:] == state:
+				out = append(out, body[:i]+`"`)
+			}
+		}
+	}
+	if len(out) == 0 {
+		// Nothing the handler issued can match: an impossible validator
+		// keeps the request conditional without matching.
+		out = []string{`"consentgate-stale"`}
+	}
+	h["If-None-Match"] = []string{strings.Join(out, ", ")}
+}
+
+// consentState names a visitor's consent state in validators: the granted
+// bits and whether the banner is shown.
+func consentState(p htmlPlan) string {
+	s := "cg" + strconv.FormatUint(p.granted, 36)
+	if p.inject {
+		s += "b"
+	}
+	return s
+}
