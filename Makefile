@@ -88,7 +88,7 @@ fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
 	for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
 		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | awk '/^Fuzz/'); do \
 			echo "== $$pkg $$target ($(FUZZTIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
 			n=$$((n + 1)); \
 		done; \
 	done; \

@@ -1,10 +1,14 @@
 package middleware
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/middleware/internal/testpage"
 )
 
 // discardWriter is a ResponseWriter that costs nothing, so that the
@@ -53,5 +57,93 @@ func BenchmarkJSONResponse(b *testing.B) {
 				tc.handler.ServeHTTP(w, req)
 			}
 		})
+	}
+}
+
+// htmlPageHandler writes page in 32 KiB writes, as a handler writing
+// through bufio or io.Copy does.
+func htmlPageHandler(page []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = []string{"text/html; charset=utf-8"}
+		for p := page; len(p) > 0; {
+			n := min(len(p), 32<<10)
+			_, _ = w.Write(p[:n])
+			p = p[n:]
+		}
+	})
+}
+
+var htmlSizes = []struct {
+	name string
+	size int
+}{{"50KB", 50_000}, {"500KB", 500_000}, {"5MB", 5_000_000}}
+
+// BenchmarkHTMLResponse serves realistic pages to an undecided visitor
+// (strip every tracker, inject the banner) against the bare handler.
+func BenchmarkHTMLResponse(b *testing.B) {
+	m, _ := newTestMiddleware(b)
+	for _, s := range htmlSizes {
+		page := testpage.Page(s.size)
+		for _, c := range []struct {
+			name string
+			h    http.Handler
+		}{{"bare", htmlPageHandler(page)}, {"middleware", m.Handler(htmlPageHandler(page))}} {
+			b.Run(s.name+"/"+c.name, func(b *testing.B) {
+				req := httptest.NewRequest(http.MethodGet, "/kurse", nil)
+				w := &discardWriter{h: make(http.Header)}
+				b.ReportAllocs()
+				b.SetBytes(int64(len(page)))
+				for b.Loop() {
+					clear(w.h)
+					c.h.ServeHTTP(w, req)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkHTMLLoopback fetches a 50 KB page over a loopback
+// httptest.Server, with and without the middleware.
+func BenchmarkHTMLLoopback(b *testing.B) {
+	m, _ := newTestMiddleware(b)
+	page := testpage.Page(50_000)
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", htmlPageHandler(page)}, {"middleware", m.Handler(htmlPageHandler(page))}} {
+		b.Run("50KB/"+c.name, func(b *testing.B) {
+			srv := httptest.NewServer(c.h)
+			defer srv.Close()
+			client := srv.Client()
+			buf := make([]byte, 64<<10)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(page)))
+			for b.Loop() {
+				resp, err := client.Get(srv.URL + "/kurse")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.CopyBuffer(io.Discard, resp.Body, buf); err != nil {
+					b.Fatal(err)
+				}
+				_ = resp.Body.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkBodyDecision is what deciding on the body costs a non-HTML
+// response: the Content-Type check at commit.
+func BenchmarkBodyDecision(b *testing.B) {
+	m, _ := newTestMiddleware(b)
+	req := httptest.NewRequest(http.MethodGet, "/api", nil)
+	rw := &responseWriter{m: m, req: req, consent: consent.Undecided(m.policy), status: http.StatusOK}
+	h := http.Header{"Content-Type": {"application/json"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		rw.startRewrite(h)
+	}
+	if rw.html != nil {
+		b.Fatal("JSON was to be rewritten")
 	}
 }

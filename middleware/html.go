@@ -79,7 +79,7 @@ func (rw *responseWriter) plan() htmlPlan {
 	} else {
 		p.beaconAllowed = p.granted&m.allCats == m.allCats
 	}
-	p.inject = m.banner != nil && !rw.consent.Decided() && !rw.noBanner && rw.req.Header.Get("HX-Request") == ""
+	p.inject = m.banner != nil && !rw.consent.Decided() && !rw.noBanner && len(rw.req.Header["Hx-Request"]) == 0
 	return p
 }
 

@@ -3,7 +3,9 @@
 package middleware
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 )
 
@@ -49,449 +51,1042 @@ func (rw *responseWriter) wrapFor(set int) http.ResponseWriter {
 	case 0:
 		return rw
 	case 1:
-		return struct {
-			*responseWriter
-			flushErrorer
-		}{rw, flusher{rw}}
+		return (*writer1)(rw)
 	case 2:
-		return struct {
-			*responseWriter
-			http.Hijacker
-		}{rw, hijacker{rw}}
+		return (*writer2)(rw)
 	case 3:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-		}{rw, flusher{rw}, hijacker{rw}}
+		return (*writer3)(rw)
 	case 4:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-		}{rw, readerFrom{rw}}
+		return (*writer4)(rw)
 	case 5:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-		}{rw, flusher{rw}, readerFrom{rw}}
+		return (*writer5)(rw)
 	case 6:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-		}{rw, hijacker{rw}, readerFrom{rw}}
+		return (*writer6)(rw)
 	case 7:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}}
+		return (*writer7)(rw)
 	case 8:
-		return struct {
-			*responseWriter
-			http.Pusher
-		}{rw, pusher{rw}}
+		return (*writer8)(rw)
 	case 9:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Pusher
-		}{rw, flusher{rw}, pusher{rw}}
+		return (*writer9)(rw)
 	case 10:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			http.Pusher
-		}{rw, hijacker{rw}, pusher{rw}}
+		return (*writer10)(rw)
 	case 11:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			http.Pusher
-		}{rw, flusher{rw}, hijacker{rw}, pusher{rw}}
+		return (*writer11)(rw)
 	case 12:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			http.Pusher
-		}{rw, readerFrom{rw}, pusher{rw}}
+		return (*writer12)(rw)
 	case 13:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			http.Pusher
-		}{rw, flusher{rw}, readerFrom{rw}, pusher{rw}}
+		return (*writer13)(rw)
 	case 14:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-		}{rw, hijacker{rw}, readerFrom{rw}, pusher{rw}}
+		return (*writer14)(rw)
 	case 15:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, pusher{rw}}
+		return (*writer15)(rw)
 	case 16:
-		return struct {
-			*responseWriter
-			closeNotifier
-		}{rw, closeNotify{rw}}
+		return (*writer16)(rw)
 	case 17:
-		return struct {
-			*responseWriter
-			flushErrorer
-			closeNotifier
-		}{rw, flusher{rw}, closeNotify{rw}}
+		return (*writer17)(rw)
 	case 18:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			closeNotifier
-		}{rw, hijacker{rw}, closeNotify{rw}}
+		return (*writer18)(rw)
 	case 19:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			closeNotifier
-		}{rw, flusher{rw}, hijacker{rw}, closeNotify{rw}}
+		return (*writer19)(rw)
 	case 20:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			closeNotifier
-		}{rw, readerFrom{rw}, closeNotify{rw}}
+		return (*writer20)(rw)
 	case 21:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			closeNotifier
-		}{rw, flusher{rw}, readerFrom{rw}, closeNotify{rw}}
+		return (*writer21)(rw)
 	case 22:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			closeNotifier
-		}{rw, hijacker{rw}, readerFrom{rw}, closeNotify{rw}}
+		return (*writer22)(rw)
 	case 23:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			closeNotifier
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, closeNotify{rw}}
+		return (*writer23)(rw)
 	case 24:
-		return struct {
-			*responseWriter
-			http.Pusher
-			closeNotifier
-		}{rw, pusher{rw}, closeNotify{rw}}
+		return (*writer24)(rw)
 	case 25:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Pusher
-			closeNotifier
-		}{rw, flusher{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer25)(rw)
 	case 26:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			http.Pusher
-			closeNotifier
-		}{rw, hijacker{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer26)(rw)
 	case 27:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			http.Pusher
-			closeNotifier
-		}{rw, flusher{rw}, hijacker{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer27)(rw)
 	case 28:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-		}{rw, readerFrom{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer28)(rw)
 	case 29:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-		}{rw, flusher{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer29)(rw)
 	case 30:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-		}{rw, hijacker{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer30)(rw)
 	case 31:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}}
+		return (*writer31)(rw)
 	case 32:
-		return struct {
-			*responseWriter
-			io.StringWriter
-		}{rw, stringWriter{rw}}
+		return (*writer32)(rw)
 	case 33:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.StringWriter
-		}{rw, flusher{rw}, stringWriter{rw}}
+		return (*writer33)(rw)
 	case 34:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.StringWriter
-		}{rw, hijacker{rw}, stringWriter{rw}}
+		return (*writer34)(rw)
 	case 35:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, stringWriter{rw}}
+		return (*writer35)(rw)
 	case 36:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			io.StringWriter
-		}{rw, readerFrom{rw}, stringWriter{rw}}
+		return (*writer36)(rw)
 	case 37:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			io.StringWriter
-		}{rw, flusher{rw}, readerFrom{rw}, stringWriter{rw}}
+		return (*writer37)(rw)
 	case 38:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			io.StringWriter
-		}{rw, hijacker{rw}, readerFrom{rw}, stringWriter{rw}}
+		return (*writer38)(rw)
 	case 39:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, stringWriter{rw}}
+		return (*writer39)(rw)
 	case 40:
-		return struct {
-			*responseWriter
-			http.Pusher
-			io.StringWriter
-		}{rw, pusher{rw}, stringWriter{rw}}
+		return (*writer40)(rw)
 	case 41:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Pusher
-			io.StringWriter
-		}{rw, flusher{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer41)(rw)
 	case 42:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			http.Pusher
-			io.StringWriter
-		}{rw, hijacker{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer42)(rw)
 	case 43:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			http.Pusher
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer43)(rw)
 	case 44:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			http.Pusher
-			io.StringWriter
-		}{rw, readerFrom{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer44)(rw)
 	case 45:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			http.Pusher
-			io.StringWriter
-		}{rw, flusher{rw}, readerFrom{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer45)(rw)
 	case 46:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			io.StringWriter
-		}{rw, hijacker{rw}, readerFrom{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer46)(rw)
 	case 47:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, pusher{rw}, stringWriter{rw}}
+		return (*writer47)(rw)
 	case 48:
-		return struct {
-			*responseWriter
-			closeNotifier
-			io.StringWriter
-		}{rw, closeNotify{rw}, stringWriter{rw}}
+		return (*writer48)(rw)
 	case 49:
-		return struct {
-			*responseWriter
-			flushErrorer
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer49)(rw)
 	case 50:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			closeNotifier
-			io.StringWriter
-		}{rw, hijacker{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer50)(rw)
 	case 51:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer51)(rw)
 	case 52:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			closeNotifier
-			io.StringWriter
-		}{rw, readerFrom{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer52)(rw)
 	case 53:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, readerFrom{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer53)(rw)
 	case 54:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			closeNotifier
-			io.StringWriter
-		}{rw, hijacker{rw}, readerFrom{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer54)(rw)
 	case 55:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer55)(rw)
 	case 56:
-		return struct {
-			*responseWriter
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer56)(rw)
 	case 57:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer57)(rw)
 	case 58:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, hijacker{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer58)(rw)
 	case 59:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer59)(rw)
 	case 60:
-		return struct {
-			*responseWriter
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, readerFrom{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer60)(rw)
 	case 61:
-		return struct {
-			*responseWriter
-			flushErrorer
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer61)(rw)
 	case 62:
-		return struct {
-			*responseWriter
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, hijacker{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer62)(rw)
 	case 63:
-		return struct {
-			*responseWriter
-			flushErrorer
-			http.Hijacker
-			io.ReaderFrom
-			http.Pusher
-			closeNotifier
-			io.StringWriter
-		}{rw, flusher{rw}, hijacker{rw}, readerFrom{rw}, pusher{rw}, closeNotify{rw}, stringWriter{rw}}
+		return (*writer63)(rw)
 	}
 	panic("unreachable")
 }
+
+// writer1 is a responseWriter with the optional interfaces of set 000001.
+type writer1 responseWriter
+
+func (w *writer1) Header() http.Header            { return w.w.Header() }
+func (w *writer1) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer1) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer1) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer1) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer1) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer1) FlushError() error              { return (*responseWriter)(w).flush() }
+
+// writer2 is a responseWriter with the optional interfaces of set 000010.
+type writer2 responseWriter
+
+func (w *writer2) Header() http.Header                          { return w.w.Header() }
+func (w *writer2) Write(p []byte) (int, error)                  { return (*responseWriter)(w).Write(p) }
+func (w *writer2) WriteHeader(code int)                         { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer2) Unwrap() http.ResponseWriter                  { return w.w }
+func (w *writer2) consentWriter() *responseWriter               { return (*responseWriter)(w) }
+func (w *writer2) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*responseWriter)(w).hijack() }
+
+// writer3 is a responseWriter with the optional interfaces of set 000011.
+type writer3 responseWriter
+
+func (w *writer3) Header() http.Header                          { return w.w.Header() }
+func (w *writer3) Write(p []byte) (int, error)                  { return (*responseWriter)(w).Write(p) }
+func (w *writer3) WriteHeader(code int)                         { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer3) Unwrap() http.ResponseWriter                  { return w.w }
+func (w *writer3) consentWriter() *responseWriter               { return (*responseWriter)(w) }
+func (w *writer3) Flush()                                       { _ = (*responseWriter)(w).flush() }
+func (w *writer3) FlushError() error                            { return (*responseWriter)(w).flush() }
+func (w *writer3) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*responseWriter)(w).hijack() }
+
+// writer4 is a responseWriter with the optional interfaces of set 000100.
+type writer4 responseWriter
+
+func (w *writer4) Header() http.Header                   { return w.w.Header() }
+func (w *writer4) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer4) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer4) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer4) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer4) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+
+// writer5 is a responseWriter with the optional interfaces of set 000101.
+type writer5 responseWriter
+
+func (w *writer5) Header() http.Header                   { return w.w.Header() }
+func (w *writer5) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer5) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer5) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer5) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer5) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer5) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer5) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+
+// writer6 is a responseWriter with the optional interfaces of set 000110.
+type writer6 responseWriter
+
+func (w *writer6) Header() http.Header                          { return w.w.Header() }
+func (w *writer6) Write(p []byte) (int, error)                  { return (*responseWriter)(w).Write(p) }
+func (w *writer6) WriteHeader(code int)                         { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer6) Unwrap() http.ResponseWriter                  { return w.w }
+func (w *writer6) consentWriter() *responseWriter               { return (*responseWriter)(w) }
+func (w *writer6) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*responseWriter)(w).hijack() }
+func (w *writer6) ReadFrom(src io.Reader) (int64, error)        { return (*responseWriter)(w).readFrom(src) }
+
+// writer7 is a responseWriter with the optional interfaces of set 000111.
+type writer7 responseWriter
+
+func (w *writer7) Header() http.Header                          { return w.w.Header() }
+func (w *writer7) Write(p []byte) (int, error)                  { return (*responseWriter)(w).Write(p) }
+func (w *writer7) WriteHeader(code int)                         { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer7) Unwrap() http.ResponseWriter                  { return w.w }
+func (w *writer7) consentWriter() *responseWriter               { return (*responseWriter)(w) }
+func (w *writer7) Flush()                                       { _ = (*responseWriter)(w).flush() }
+func (w *writer7) FlushError() error                            { return (*responseWriter)(w).flush() }
+func (w *writer7) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*responseWriter)(w).hijack() }
+func (w *writer7) ReadFrom(src io.Reader) (int64, error)        { return (*responseWriter)(w).readFrom(src) }
+
+// writer8 is a responseWriter with the optional interfaces of set 001000.
+type writer8 responseWriter
+
+func (w *writer8) Header() http.Header            { return w.w.Header() }
+func (w *writer8) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer8) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer8) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer8) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer8) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer9 is a responseWriter with the optional interfaces of set 001001.
+type writer9 responseWriter
+
+func (w *writer9) Header() http.Header            { return w.w.Header() }
+func (w *writer9) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer9) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer9) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer9) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer9) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer9) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer9) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer10 is a responseWriter with the optional interfaces of set 001010.
+type writer10 responseWriter
+
+func (w *writer10) Header() http.Header            { return w.w.Header() }
+func (w *writer10) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer10) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer10) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer10) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer10) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer10) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer11 is a responseWriter with the optional interfaces of set 001011.
+type writer11 responseWriter
+
+func (w *writer11) Header() http.Header            { return w.w.Header() }
+func (w *writer11) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer11) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer11) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer11) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer11) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer11) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer11) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer11) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer12 is a responseWriter with the optional interfaces of set 001100.
+type writer12 responseWriter
+
+func (w *writer12) Header() http.Header                   { return w.w.Header() }
+func (w *writer12) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer12) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer12) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer12) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer12) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer12) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer13 is a responseWriter with the optional interfaces of set 001101.
+type writer13 responseWriter
+
+func (w *writer13) Header() http.Header                   { return w.w.Header() }
+func (w *writer13) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer13) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer13) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer13) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer13) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer13) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer13) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer13) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer14 is a responseWriter with the optional interfaces of set 001110.
+type writer14 responseWriter
+
+func (w *writer14) Header() http.Header            { return w.w.Header() }
+func (w *writer14) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer14) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer14) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer14) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer14) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer14) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer14) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer15 is a responseWriter with the optional interfaces of set 001111.
+type writer15 responseWriter
+
+func (w *writer15) Header() http.Header            { return w.w.Header() }
+func (w *writer15) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer15) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer15) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer15) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer15) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer15) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer15) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer15) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer15) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+
+// writer16 is a responseWriter with the optional interfaces of set 010000.
+type writer16 responseWriter
+
+func (w *writer16) Header() http.Header            { return w.w.Header() }
+func (w *writer16) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer16) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer16) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer16) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer16) CloseNotify() <-chan bool       { return w.w.(closeNotifier).CloseNotify() }
+
+// writer17 is a responseWriter with the optional interfaces of set 010001.
+type writer17 responseWriter
+
+func (w *writer17) Header() http.Header            { return w.w.Header() }
+func (w *writer17) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer17) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer17) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer17) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer17) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer17) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer17) CloseNotify() <-chan bool       { return w.w.(closeNotifier).CloseNotify() }
+
+// writer18 is a responseWriter with the optional interfaces of set 010010.
+type writer18 responseWriter
+
+func (w *writer18) Header() http.Header            { return w.w.Header() }
+func (w *writer18) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer18) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer18) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer18) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer18) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer18) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer19 is a responseWriter with the optional interfaces of set 010011.
+type writer19 responseWriter
+
+func (w *writer19) Header() http.Header            { return w.w.Header() }
+func (w *writer19) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer19) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer19) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer19) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer19) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer19) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer19) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer19) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer20 is a responseWriter with the optional interfaces of set 010100.
+type writer20 responseWriter
+
+func (w *writer20) Header() http.Header                   { return w.w.Header() }
+func (w *writer20) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer20) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer20) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer20) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer20) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer20) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+
+// writer21 is a responseWriter with the optional interfaces of set 010101.
+type writer21 responseWriter
+
+func (w *writer21) Header() http.Header                   { return w.w.Header() }
+func (w *writer21) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer21) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer21) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer21) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer21) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer21) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer21) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer21) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+
+// writer22 is a responseWriter with the optional interfaces of set 010110.
+type writer22 responseWriter
+
+func (w *writer22) Header() http.Header            { return w.w.Header() }
+func (w *writer22) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer22) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer22) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer22) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer22) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer22) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer22) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+
+// writer23 is a responseWriter with the optional interfaces of set 010111.
+type writer23 responseWriter
+
+func (w *writer23) Header() http.Header            { return w.w.Header() }
+func (w *writer23) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer23) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer23) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer23) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer23) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer23) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer23) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer23) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer23) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+
+// writer24 is a responseWriter with the optional interfaces of set 011000.
+type writer24 responseWriter
+
+func (w *writer24) Header() http.Header            { return w.w.Header() }
+func (w *writer24) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer24) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer24) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer24) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer24) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer24) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer25 is a responseWriter with the optional interfaces of set 011001.
+type writer25 responseWriter
+
+func (w *writer25) Header() http.Header            { return w.w.Header() }
+func (w *writer25) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer25) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer25) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer25) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer25) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer25) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer25) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer25) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer26 is a responseWriter with the optional interfaces of set 011010.
+type writer26 responseWriter
+
+func (w *writer26) Header() http.Header            { return w.w.Header() }
+func (w *writer26) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer26) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer26) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer26) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer26) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer26) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer26) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer27 is a responseWriter with the optional interfaces of set 011011.
+type writer27 responseWriter
+
+func (w *writer27) Header() http.Header            { return w.w.Header() }
+func (w *writer27) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer27) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer27) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer27) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer27) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer27) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer27) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer27) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer27) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer28 is a responseWriter with the optional interfaces of set 011100.
+type writer28 responseWriter
+
+func (w *writer28) Header() http.Header                   { return w.w.Header() }
+func (w *writer28) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer28) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer28) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer28) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer28) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer28) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer28) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer29 is a responseWriter with the optional interfaces of set 011101.
+type writer29 responseWriter
+
+func (w *writer29) Header() http.Header                   { return w.w.Header() }
+func (w *writer29) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer29) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer29) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer29) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer29) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer29) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer29) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer29) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer29) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer30 is a responseWriter with the optional interfaces of set 011110.
+type writer30 responseWriter
+
+func (w *writer30) Header() http.Header            { return w.w.Header() }
+func (w *writer30) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer30) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer30) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer30) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer30) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer30) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer30) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer30) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer31 is a responseWriter with the optional interfaces of set 011111.
+type writer31 responseWriter
+
+func (w *writer31) Header() http.Header            { return w.w.Header() }
+func (w *writer31) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer31) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer31) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer31) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer31) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer31) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer31) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer31) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer31) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer31) CloseNotify() <-chan bool { return w.w.(closeNotifier).CloseNotify() }
+
+// writer32 is a responseWriter with the optional interfaces of set 100000.
+type writer32 responseWriter
+
+func (w *writer32) Header() http.Header               { return w.w.Header() }
+func (w *writer32) Write(p []byte) (int, error)       { return (*responseWriter)(w).Write(p) }
+func (w *writer32) WriteHeader(code int)              { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer32) Unwrap() http.ResponseWriter       { return w.w }
+func (w *writer32) consentWriter() *responseWriter    { return (*responseWriter)(w) }
+func (w *writer32) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer33 is a responseWriter with the optional interfaces of set 100001.
+type writer33 responseWriter
+
+func (w *writer33) Header() http.Header               { return w.w.Header() }
+func (w *writer33) Write(p []byte) (int, error)       { return (*responseWriter)(w).Write(p) }
+func (w *writer33) WriteHeader(code int)              { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer33) Unwrap() http.ResponseWriter       { return w.w }
+func (w *writer33) consentWriter() *responseWriter    { return (*responseWriter)(w) }
+func (w *writer33) Flush()                            { _ = (*responseWriter)(w).flush() }
+func (w *writer33) FlushError() error                 { return (*responseWriter)(w).flush() }
+func (w *writer33) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer34 is a responseWriter with the optional interfaces of set 100010.
+type writer34 responseWriter
+
+func (w *writer34) Header() http.Header            { return w.w.Header() }
+func (w *writer34) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer34) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer34) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer34) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer34) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer34) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer35 is a responseWriter with the optional interfaces of set 100011.
+type writer35 responseWriter
+
+func (w *writer35) Header() http.Header            { return w.w.Header() }
+func (w *writer35) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer35) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer35) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer35) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer35) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer35) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer35) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer35) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer36 is a responseWriter with the optional interfaces of set 100100.
+type writer36 responseWriter
+
+func (w *writer36) Header() http.Header                   { return w.w.Header() }
+func (w *writer36) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer36) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer36) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer36) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer36) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer36) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer37 is a responseWriter with the optional interfaces of set 100101.
+type writer37 responseWriter
+
+func (w *writer37) Header() http.Header                   { return w.w.Header() }
+func (w *writer37) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer37) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer37) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer37) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer37) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer37) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer37) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer37) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer38 is a responseWriter with the optional interfaces of set 100110.
+type writer38 responseWriter
+
+func (w *writer38) Header() http.Header            { return w.w.Header() }
+func (w *writer38) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer38) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer38) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer38) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer38) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer38) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer38) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer39 is a responseWriter with the optional interfaces of set 100111.
+type writer39 responseWriter
+
+func (w *writer39) Header() http.Header            { return w.w.Header() }
+func (w *writer39) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer39) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer39) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer39) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer39) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer39) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer39) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer39) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer39) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer40 is a responseWriter with the optional interfaces of set 101000.
+type writer40 responseWriter
+
+func (w *writer40) Header() http.Header            { return w.w.Header() }
+func (w *writer40) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer40) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer40) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer40) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer40) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer40) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer41 is a responseWriter with the optional interfaces of set 101001.
+type writer41 responseWriter
+
+func (w *writer41) Header() http.Header            { return w.w.Header() }
+func (w *writer41) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer41) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer41) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer41) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer41) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer41) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer41) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer41) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer42 is a responseWriter with the optional interfaces of set 101010.
+type writer42 responseWriter
+
+func (w *writer42) Header() http.Header            { return w.w.Header() }
+func (w *writer42) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer42) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer42) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer42) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer42) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer42) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer42) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer43 is a responseWriter with the optional interfaces of set 101011.
+type writer43 responseWriter
+
+func (w *writer43) Header() http.Header            { return w.w.Header() }
+func (w *writer43) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer43) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer43) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer43) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer43) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer43) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer43) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer43) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer43) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer44 is a responseWriter with the optional interfaces of set 101100.
+type writer44 responseWriter
+
+func (w *writer44) Header() http.Header                   { return w.w.Header() }
+func (w *writer44) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer44) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer44) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer44) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer44) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer44) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer44) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer45 is a responseWriter with the optional interfaces of set 101101.
+type writer45 responseWriter
+
+func (w *writer45) Header() http.Header                   { return w.w.Header() }
+func (w *writer45) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer45) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer45) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer45) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer45) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer45) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer45) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer45) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer45) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer46 is a responseWriter with the optional interfaces of set 101110.
+type writer46 responseWriter
+
+func (w *writer46) Header() http.Header            { return w.w.Header() }
+func (w *writer46) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer46) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer46) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer46) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer46) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer46) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer46) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer46) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer47 is a responseWriter with the optional interfaces of set 101111.
+type writer47 responseWriter
+
+func (w *writer47) Header() http.Header            { return w.w.Header() }
+func (w *writer47) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer47) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer47) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer47) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer47) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer47) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer47) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer47) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer47) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer47) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer48 is a responseWriter with the optional interfaces of set 110000.
+type writer48 responseWriter
+
+func (w *writer48) Header() http.Header               { return w.w.Header() }
+func (w *writer48) Write(p []byte) (int, error)       { return (*responseWriter)(w).Write(p) }
+func (w *writer48) WriteHeader(code int)              { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer48) Unwrap() http.ResponseWriter       { return w.w }
+func (w *writer48) consentWriter() *responseWriter    { return (*responseWriter)(w) }
+func (w *writer48) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer48) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer49 is a responseWriter with the optional interfaces of set 110001.
+type writer49 responseWriter
+
+func (w *writer49) Header() http.Header               { return w.w.Header() }
+func (w *writer49) Write(p []byte) (int, error)       { return (*responseWriter)(w).Write(p) }
+func (w *writer49) WriteHeader(code int)              { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer49) Unwrap() http.ResponseWriter       { return w.w }
+func (w *writer49) consentWriter() *responseWriter    { return (*responseWriter)(w) }
+func (w *writer49) Flush()                            { _ = (*responseWriter)(w).flush() }
+func (w *writer49) FlushError() error                 { return (*responseWriter)(w).flush() }
+func (w *writer49) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer49) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer50 is a responseWriter with the optional interfaces of set 110010.
+type writer50 responseWriter
+
+func (w *writer50) Header() http.Header            { return w.w.Header() }
+func (w *writer50) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer50) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer50) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer50) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer50) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer50) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer50) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer51 is a responseWriter with the optional interfaces of set 110011.
+type writer51 responseWriter
+
+func (w *writer51) Header() http.Header            { return w.w.Header() }
+func (w *writer51) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer51) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer51) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer51) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer51) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer51) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer51) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer51) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer51) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer52 is a responseWriter with the optional interfaces of set 110100.
+type writer52 responseWriter
+
+func (w *writer52) Header() http.Header                   { return w.w.Header() }
+func (w *writer52) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer52) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer52) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer52) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer52) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer52) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer52) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer53 is a responseWriter with the optional interfaces of set 110101.
+type writer53 responseWriter
+
+func (w *writer53) Header() http.Header                   { return w.w.Header() }
+func (w *writer53) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer53) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer53) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer53) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer53) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer53) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer53) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer53) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer53) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer54 is a responseWriter with the optional interfaces of set 110110.
+type writer54 responseWriter
+
+func (w *writer54) Header() http.Header            { return w.w.Header() }
+func (w *writer54) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer54) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer54) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer54) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer54) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer54) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer54) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer54) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer55 is a responseWriter with the optional interfaces of set 110111.
+type writer55 responseWriter
+
+func (w *writer55) Header() http.Header            { return w.w.Header() }
+func (w *writer55) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer55) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer55) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer55) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer55) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer55) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer55) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer55) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer55) CloseNotify() <-chan bool              { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer55) WriteString(s string) (int, error)     { return (*responseWriter)(w).writeString(s) }
+
+// writer56 is a responseWriter with the optional interfaces of set 111000.
+type writer56 responseWriter
+
+func (w *writer56) Header() http.Header            { return w.w.Header() }
+func (w *writer56) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer56) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer56) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer56) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer56) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer56) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer56) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer57 is a responseWriter with the optional interfaces of set 111001.
+type writer57 responseWriter
+
+func (w *writer57) Header() http.Header            { return w.w.Header() }
+func (w *writer57) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer57) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer57) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer57) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer57) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer57) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer57) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer57) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer57) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer58 is a responseWriter with the optional interfaces of set 111010.
+type writer58 responseWriter
+
+func (w *writer58) Header() http.Header            { return w.w.Header() }
+func (w *writer58) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer58) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer58) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer58) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer58) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer58) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer58) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer58) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer59 is a responseWriter with the optional interfaces of set 111011.
+type writer59 responseWriter
+
+func (w *writer59) Header() http.Header            { return w.w.Header() }
+func (w *writer59) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer59) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer59) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer59) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer59) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer59) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer59) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer59) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer59) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer59) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer60 is a responseWriter with the optional interfaces of set 111100.
+type writer60 responseWriter
+
+func (w *writer60) Header() http.Header                   { return w.w.Header() }
+func (w *writer60) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer60) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer60) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer60) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer60) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer60) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer60) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer60) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer61 is a responseWriter with the optional interfaces of set 111101.
+type writer61 responseWriter
+
+func (w *writer61) Header() http.Header                   { return w.w.Header() }
+func (w *writer61) Write(p []byte) (int, error)           { return (*responseWriter)(w).Write(p) }
+func (w *writer61) WriteHeader(code int)                  { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer61) Unwrap() http.ResponseWriter           { return w.w }
+func (w *writer61) consentWriter() *responseWriter        { return (*responseWriter)(w) }
+func (w *writer61) Flush()                                { _ = (*responseWriter)(w).flush() }
+func (w *writer61) FlushError() error                     { return (*responseWriter)(w).flush() }
+func (w *writer61) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer61) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer61) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer61) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer62 is a responseWriter with the optional interfaces of set 111110.
+type writer62 responseWriter
+
+func (w *writer62) Header() http.Header            { return w.w.Header() }
+func (w *writer62) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer62) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer62) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer62) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer62) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer62) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer62) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer62) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer62) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }
+
+// writer63 is a responseWriter with the optional interfaces of set 111111.
+type writer63 responseWriter
+
+func (w *writer63) Header() http.Header            { return w.w.Header() }
+func (w *writer63) Write(p []byte) (int, error)    { return (*responseWriter)(w).Write(p) }
+func (w *writer63) WriteHeader(code int)           { (*responseWriter)(w).WriteHeader(code) }
+func (w *writer63) Unwrap() http.ResponseWriter    { return w.w }
+func (w *writer63) consentWriter() *responseWriter { return (*responseWriter)(w) }
+func (w *writer63) Flush()                         { _ = (*responseWriter)(w).flush() }
+func (w *writer63) FlushError() error              { return (*responseWriter)(w).flush() }
+func (w *writer63) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*responseWriter)(w).hijack()
+}
+func (w *writer63) ReadFrom(src io.Reader) (int64, error) { return (*responseWriter)(w).readFrom(src) }
+func (w *writer63) Push(target string, opts *http.PushOptions) error {
+	return w.w.(http.Pusher).Push(target, opts)
+}
+func (w *writer63) CloseNotify() <-chan bool          { return w.w.(closeNotifier).CloseNotify() }
+func (w *writer63) WriteString(s string) (int, error) { return (*responseWriter)(w).writeString(s) }

@@ -201,7 +201,11 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		return
 	}
 	if p.inject {
-		addVary(h, "HX-Request")
+		if v := h["Vary"]; len(v) == 1 && &v[0] == &varyCookie[0] {
+			h["Vary"] = varyCookieHX[:2:2]
+		} else {
+			addVary(h, "HX-Request")
+		}
 	}
 	enc := parseEncoding(h.Get("Content-Encoding"))
 	if enc == encUnknown {
@@ -352,9 +356,22 @@ func (rw *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return conn, brw, err
 }
 
+// varyCookie is the Vary header of most responses, shared to save an
+// allocation per request; its capacity of one makes any append copy it.
+var varyCookie = []string{"Cookie"}
+
+// varyCookieHX is the Vary header of a page that shows the banner, which
+// HTMX requests do not get.
+var varyCookieHX = []string{"Cookie", "HX-Request"}
+
 // addVary adds value to the Vary header unless it is already listed.
 func addVary(h http.Header, value string) {
-	for _, v := range h.Values("Vary") {
+	vals := h["Vary"]
+	if len(vals) == 0 && value == "Cookie" {
+		h["Vary"] = varyCookie[:1:1]
+		return
+	}
+	for _, v := range vals {
 		if headerListHas(v, value) {
 			return
 		}
