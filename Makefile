@@ -60,6 +60,9 @@ bench: ## Run benchmarks matching BENCH (raw, benchstat-ready output in .bench/l
 		-count=$(BENCH_COUNT) ./... | tee .bench/latest.txt
 	@cp .bench/latest.txt .bench/bench-$$(date -u +%Y%m%dT%H%M%SZ).txt
 	@echo 'saved .bench/latest.txt (compare: benchstat OLD.txt .bench/latest.txt)'
+	@echo
+	@$(GO) run ./internal/benchtable < .bench/latest.txt
+	@$(GO) test -count=1 -run='^TestMemoryPerHTMLResponseIsBounded$$' -v ./middleware/ | sed -n 's/^ *memory_test.go:[0-9]*: /memory per in-flight HTML response (target ≤ 64 KiB): /p'
 
 lint: tools ## gofmt check, go vet and staticcheck
 	@unformatted=$$($(GOFMT) -l .); \

@@ -1,0 +1,124 @@
+// Command benchtable reads `go test -bench -benchmem` output on standard
+// input and prints the HTML rewriter's performance targets as a table, each
+// figure next to the baseline measured in the same run. Repeated runs of a
+// benchmark (-count) are averaged.
+//
+//	go test -run='^$' -bench=. -benchmem ./... | go run ./internal/benchtable
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+type result struct {
+	n                            int
+	nsOp, mbS, bytesOp, allocsOp float64
+}
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+func parse(r io.Reader) map[string]*result {
+	res := map[string]*result{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		r := res[m[1]]
+		if r == nil {
+			r = &result{}
+			res[m[1]] = r
+		}
+		r.n++
+		f := strings.Fields(m[2])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			switch f[i+1] {
+			case "ns/op":
+				r.nsOp += v
+			case "MB/s":
+				r.mbS += v
+			case "B/op":
+				r.bytesOp += v
+			case "allocs/op":
+				r.allocsOp += v
+			}
+		}
+	}
+	for _, r := range res {
+		k := float64(r.n)
+		r.nsOp, r.mbS, r.bytesOp, r.allocsOp = r.nsOp/k, r.mbS/k, r.bytesOp/k, r.allocsOp/k
+	}
+	return res
+}
+
+func main() {
+	res := parse(os.Stdin)
+	get := func(name string) *result { return res[name] }
+	ok := func(b bool) string {
+		if b {
+			return "met"
+		}
+		return "NOT met"
+	}
+	printed := false
+
+	if get("BenchmarkRewrite/50KB/rewriter") != nil {
+		printed = true
+		fmt.Println("HTML rewriter, strip + inject, nothing granted (MB/s; target ≥ 1000 MB/s and ≥ 10× x/net/html)")
+		fmt.Printf("  %-6s %10s %10s %8s %10s %10s %7s  %s\n", "page", "rewriter", "x/net", "ratio", "IndexByte", "copy", "allocs", "target")
+		for _, size := range []string{"50KB", "500KB", "5MB"} {
+			rw, xn, ib, cp := get("BenchmarkRewrite/"+size+"/rewriter"), get("BenchmarkRewrite/"+size+"/xnethtml"),
+				get("BenchmarkRewrite/"+size+"/indexbyte"), get("BenchmarkRewrite/"+size+"/copy")
+			if rw == nil || xn == nil || ib == nil || cp == nil {
+				continue
+			}
+			ratio := rw.mbS / xn.mbS
+			fmt.Printf("  %-6s %10.0f %10.0f %7.1f× %10.0f %10.0f %7.0f  1 GB/s %s, 10× %s\n", size, rw.mbS, xn.mbS, ratio, ib.mbS, cp.mbS, rw.allocsOp,
+				ok(rw.mbS >= 1000), ok(ratio >= 10))
+		}
+		fmt.Println()
+	}
+	if get("BenchmarkHTMLResponse/50KB/middleware") != nil {
+		printed = true
+		fmt.Println("HTML page through the middleware, undecided visitor (target: ≤ 3 allocations per response in steady state)")
+		fmt.Printf("  %-6s %10s %10s %14s  %s\n", "page", "MB/s", "B/op", "allocs (bare)", "target")
+		for _, size := range []string{"50KB", "500KB", "5MB"} {
+			mw, bare := get("BenchmarkHTMLResponse/"+size+"/middleware"), get("BenchmarkHTMLResponse/"+size+"/bare")
+			if mw == nil || bare == nil {
+				continue
+			}
+			fmt.Printf("  %-6s %10.0f %10.0f %7.0f (%.0f)  %s\n", size, mw.mbS, mw.bytesOp, mw.allocsOp, bare.allocsOp, ok(mw.allocsOp-bare.allocsOp <= 3))
+		}
+		fmt.Println()
+	}
+	if mw, bare := get("BenchmarkHTMLLoopback/50KB/middleware"), get("BenchmarkHTMLLoopback/50KB/bare"); mw != nil && bare != nil {
+		printed = true
+		fmt.Println("50 KB page over a loopback httptest.Server (target: ≤ 2× the bare handler)")
+		fmt.Printf("  bare %.0f µs, middleware %.0f µs: %.2f×  %s\n\n", bare.nsOp/1e3, mw.nsOp/1e3, mw.nsOp/bare.nsOp, ok(mw.nsOp/bare.nsOp <= 2))
+	}
+	if bare, und, dec := get("BenchmarkJSONResponse/bare"), get("BenchmarkJSONResponse/middleware/undecided"), get("BenchmarkJSONResponse/middleware/decided"); bare != nil && und != nil && dec != nil {
+		printed = true
+		fmt.Println("200-byte JSON response (target: the body decision costs ≤ 100 ns and 0 allocations)")
+		fmt.Printf("  bare handler           %7.0f ns %3.0f allocs\n", bare.nsOp, bare.allocsOp)
+		fmt.Printf("  middleware, undecided  %7.0f ns %3.0f allocs (+%.0f ns, +%.0f allocs: consent in the request context, per-request state)\n", und.nsOp, und.allocsOp, und.nsOp-bare.nsOp, und.allocsOp-bare.allocsOp)
+		fmt.Printf("  middleware, decided    %7.0f ns %3.0f allocs (+ consent cookie decoding)\n", dec.nsOp, dec.allocsOp)
+		if d := get("BenchmarkBodyDecision"); d != nil {
+			fmt.Printf("  of which the body decision %.0f ns, %.0f allocs  %s\n", d.nsOp, d.allocsOp, ok(d.nsOp <= 100 && d.allocsOp == 0))
+		}
+		fmt.Println()
+	}
+	if !printed {
+		fmt.Println("benchtable: no rewriter or middleware benchmarks in the input")
+	}
+}
