@@ -107,14 +107,16 @@ func siteCookies(next http.Handler, secure bool) http.Handler {
 }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head><body>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-EXAMPLE"></script>
+<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('js',new Date());gtag('config','G-EXAMPLE');</script>
+</head><body>
 <h1>{{.Title}}</h1>
 {{if .Consent.Decided}}<p>Your cookie choice ({{.Consent.Method}}) grants: {{range .Consent.Granted}}{{.}} {{end}}</p>
-{{else}}<p>You have not made a cookie choice yet: only essential cookies are set.</p>
-<form method="post" action="{{.Prefix}}"><input type="hidden" name="return" value="{{.Path}}">
-<button name="action" value="accept-all">Accept all</button> <button name="action" value="reject-all">Reject all</button></form>{{end}}
+{{else}}<p>You have not made a cookie choice yet: only essential cookies are set.</p>{{end}}
 <p><a href="/">Home</a> · <a href="/about">About</a> · <a href="/api/hello">/api/hello</a> ·
 <a href="{{.Prefix}}/preferences?return={{.Path}}">Cookie preferences</a> · <a href="{{.Prefix}}/policy">Cookie policy</a></p>
+<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id=EXAMPLE&amp;ev=PageView&amp;noscript=1"></noscript>
 </body></html>
 `))
 

@@ -31,6 +31,15 @@ const (
 // Undecided is the notice the site's pages show a visitor who has not chosen.
 const Undecided = "You have not made a cookie choice yet"
 
+// What the middleware does to the example pages: the banner it injects for
+// an undecided visitor, and the Google Analytics loader and Meta pixel the
+// pages carry, removed until their categories are granted.
+const (
+	Banner  = `<body><div id="consentgate-banner"`
+	Tracker = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-EXAMPLE"></script>`
+	Pixel   = `https://www.facebook.com/tr?id=EXAMPLE`
+)
+
 // Step is one request of a visitor and what its response must show.
 type Step struct {
 	Name    string
@@ -42,6 +51,7 @@ type Step struct {
 	Loc     string            // the Location header
 	Cookies map[string]string // cookie name → Set, Expired or Absent
 	Body    []string          // substrings of the body
+	NoBody  []string          // substrings the body must not hold
 	Check   func(*testing.T, *http.Response, []byte)
 	Unseen  bool // the consent middleware never saw the request
 }
@@ -125,6 +135,9 @@ func (v *Visitor) do(t *testing.T, s Step) {
 	}
 	for _, sub := range s.Body {
 		assert.Contains(t, string(b), sub)
+	}
+	for _, sub := range s.NoBody {
+		assert.NotContains(t, string(b), sub)
 	}
 	if s.Check != nil {
 		s.Check(t, resp, b)
@@ -222,7 +235,8 @@ func VisitNotFound(t *testing.T, h http.Handler, notFound Step) {
 	NewVisitor(t, h).Run(t, []Step{
 		{Name: "first visit is undecided: session only", Path: "/", Status: 200,
 			Cookies: map[string]string{"session": Set, "_ga": Absent, "_fbp": Absent, "consent": Absent},
-			Body:    []string{Undecided, `href="/consent/preferences?return=%2f"`, `href="/consent/policy"`}},
+			Body:    []string{Undecided, Banner, `href="/consent/preferences?return=%2f"`, `href="/consent/policy"`},
+			NoBody:  []string{Tracker, Pixel, "<noscript>"}},
 		{Name: "about page", Path: "/about", Status: 200,
 			Cookies: map[string]string{"session": Absent, "_ga": Absent, "_fbp": Absent}, Body: []string{"<h1>About</h1>", Undecided}},
 		{Name: "JSON API", Path: "/api/hello", Status: 200,
@@ -253,13 +267,15 @@ func VisitNotFound(t *testing.T, h http.Handler, notFound Step) {
 		{Name: "accept all, back to about", Path: "/consent", Form: Form("accept-all", "return", "/about"),
 			Status: 303, Loc: "/about", Cookies: map[string]string{"consent": Set}, Check: ConsentCookie},
 		{Name: "accepted: trackers set", Path: "/", Status: 200, Cookies: map[string]string{"_ga": Set, "_fbp": Set},
-			Body: []string{"(accept-all) grants: essential analytics functionality targeting tracking optimization partner"}},
+			Body:   []string{"(accept-all) grants: essential analytics functionality targeting tracking optimization partner", Tracker, Pixel},
+			NoBody: []string{"consentgate-banner"}},
 		{Name: "GET consent: all granted", Path: "/consent", Status: 200, Check: WantState(true, allCategories...)},
 
 		{Name: "save analytics only: _fbp expired", Path: "/consent", Form: Form("save", "category", "analytics"),
 			Status: 303, Loc: "/", Cookies: map[string]string{"consent": Set, "_ga": Absent, "_fbp": Expired}},
 		{Name: "saved: _ga passes, _fbp dropped", Path: "/", Status: 200,
-			Cookies: map[string]string{"_ga": Set, "_fbp": Absent}, Body: []string{"(custom) grants: essential analytics </p>"}},
+			Cookies: map[string]string{"_ga": Set, "_fbp": Absent}, Body: []string{"(custom) grants: essential analytics </p>", Tracker},
+			NoBody: []string{Pixel, "consentgate-banner"}},
 		{Name: "preferences show the choice", Path: "/consent/preferences", Status: 200, Check: WantBoxes("analytics")},
 
 		{Name: "accept all as JSON", Path: "/consent", Form: Form("accept-all"), Header: map[string]string{"Accept": "application/json"},
@@ -268,12 +284,14 @@ func VisitNotFound(t *testing.T, h http.Handler, notFound Step) {
 		{Name: "reject all: trackers expired", Path: "/consent", Form: Form("reject-all"),
 			Status: 303, Loc: "/", Cookies: map[string]string{"consent": Set, "_ga": Expired, "_fbp": Expired}},
 		{Name: "rejected: trackers dropped", Path: "/", Status: 200,
-			Cookies: map[string]string{"_ga": Absent, "_fbp": Absent}, Body: []string{"(reject-all) grants: essential </p>"}},
+			Cookies: map[string]string{"_ga": Absent, "_fbp": Absent}, Body: []string{"(reject-all) grants: essential </p>"},
+			NoBody: []string{Tracker, Pixel, "consentgate-banner"}},
 
 		{Name: "accept all before tampering", Path: "/consent", Form: Form("accept-all"), Status: 303, Loc: "/"},
 		{Name: "trackers set before tampering", Path: "/", Status: 200, Cookies: map[string]string{"_ga": Set, "_fbp": Set}},
 		{Name: "tampered consent cookie: undecided, trackers expired", Prep: (*Visitor).tamper, Path: "/", Status: 200,
-			Cookies: map[string]string{"_ga": Expired, "_fbp": Expired, "consent": Absent}, Body: []string{Undecided}},
+			Cookies: map[string]string{"_ga": Expired, "_fbp": Expired, "consent": Absent}, Body: []string{Undecided, Banner},
+			NoBody: []string{Tracker, Pixel}},
 		{Name: "GET consent after tampering: undecided", Path: "/consent", Status: 200, Check: WantState(false, "essential")},
 	})
 }
