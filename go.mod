@@ -10,3 +10,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.62.0
 )
+
+require golang.org/x/text v0.44.0

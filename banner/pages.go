@@ -22,6 +22,8 @@ type PageData struct {
 	Prefix string
 	// Return is the safe path to send the visitor back to after saving.
 	Return string
+	// Texts are the texts in the visitor's language (Catalog.Texts).
+	Texts Texts
 }
 
 // Pages renders the preferences and cookie policy pages of one policy. It is
@@ -31,7 +33,8 @@ type Pages struct {
 	tmpl   *template.Template
 }
 
-// NewPages parses the page templates for policy.
+// NewPages parses the page templates for policy. Templates read texts with
+// {{$.T "id"}}, in the language of PageData.Texts.
 func NewPages(policy *consent.Policy) (*Pages, error) {
 	tmpl, err := template.New("").Funcs(template.FuncMap{
 		"date": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
@@ -55,6 +58,9 @@ type pageView struct {
 	Categories []categoryView
 	Decided    bool
 }
+
+// T returns the text with the given ID in the page's language.
+func (v pageView) T(id string) string { return v.Texts.T(id) }
 
 func (p *Pages) view(d PageData) pageView {
 	v := pageView{PageData: d, Policy: p.policy, Decided: d.Consent.Decided()}

@@ -256,13 +256,16 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	}
 	v, _ := m.visitorConsent(r, nil)
 	var buf bytes.Buffer
-	data := banner.PageData{Consent: v, Prefix: m.prefix, Return: SafeReturn(r.URL.Query().Get("return"))}
+	texts := m.catalog.Texts(m.catalog.Pick(r.Header.Get("Accept-Language")))
+	data := banner.PageData{Consent: v, Prefix: m.prefix, Return: SafeReturn(r.URL.Query().Get("return")), Texts: texts}
 	if err := render(&buf, data); err != nil {
 		m.log.Error("consent: cannot render page", "path", r.URL.Path, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", texts.Lang())
+	addVary(w.Header(), "Accept-Language")
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
 	}

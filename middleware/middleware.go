@@ -35,6 +35,7 @@ type Middleware struct {
 	maxForm    int64
 	now        func() time.Time
 	pages      *banner.Pages
+	catalog    *banner.Catalog
 	required   []consent.CategoryID
 
 	// HTML rewriting.
@@ -106,6 +107,14 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if cfg.mode != Strip && cfg.mode != Defer {
 		return nil, fmt.Errorf("%w: TagMode %v: want Strip or Defer", ErrConfig, cfg.mode)
 	}
+	copts := []banner.CatalogOption{banner.Fallback(cfg.language)}
+	for _, f := range cfg.languageFiles {
+		copts = append(copts, banner.LanguageFile(f))
+	}
+	catalog, err := banner.NewCatalog(policy, copts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	bnr, err := banner.NewBanner(policy, cfg.prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -124,6 +133,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		maxForm:    cfg.maxFormBytes,
 		now:        cfg.now,
 		pages:      pages,
+		catalog:    catalog,
 		required:   policy.RequiredCategories(),
 		beacons:    cfg.beacons,
 		banner:     bnr,

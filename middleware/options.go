@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/banner"
 	"github.com/consentgate/consent/store"
 )
 
@@ -29,6 +30,8 @@ type config struct {
 	now            func() time.Time
 	mode           Mode
 	beacons        bool
+	language       string
+	languageFiles  []string
 }
 
 func defaults() config {
@@ -40,6 +43,7 @@ func defaults() config {
 		maxFormBytes: DefaultMaxFormBytes,
 		now:          time.Now,
 		beacons:      true,
+		language:     banner.DefaultLanguage,
 	}
 }
 
@@ -126,3 +130,16 @@ func TagMode(mode Mode) Option { return func(c *config) { c.mode = mode } }
 // URL is on a third-party host that no tracker declares. They count as
 // undeclared, like undeclared cookies (see UndeclaredCategory). Default on.
 func Beacons(on bool) Option { return func(c *config) { c.beacons = on } }
+
+// Language sets the fallback language of the banner and pages: the one a
+// visitor gets when their Accept-Language names none the site offers, and
+// the language of the policy's unqualified texts. The built-in languages
+// are English, German and French. Default "en".
+func Language(tag string) Option { return func(c *config) { c.language = tag } }
+
+// LanguageFile adds a language (or replaces texts of a built-in one) from a
+// JSON or YAML file of the form {"language": "es", "texts": {"banner.notice":
+// "…"}}; see banner.TextIDs for the IDs. Default none.
+func LanguageFile(path string) Option {
+	return func(c *config) { c.languageFiles = append(c.languageFiles, path) }
+}
