@@ -2,29 +2,63 @@ package banner
 
 import (
 	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"strings"
-
-	"github.com/consentgate/consent"
 )
 
-// TextNotice is the Policy.Texts key of the banner's notice.
-const TextNotice = "banner.notice"
+//go:embed assets/banner.css
+var bannerCSS []byte
 
-// defaultNotice is the banner's notice when the policy has no TextNotice.
-const defaultNotice = "We use essential cookies to run this site. With your permission we and our partners also use cookies and web beacons for analytics, functionality and advertising. You can accept or reject them all, or choose in the preferences."
+//go:embed assets/banner.js
+var bannerJS []byte
 
-// returnSlot stands for the return path in the pre-rendered banner: the
-// banner is rendered once and only the path is filled in per request.
-const returnSlot = "CONSENTGATERETURNSLOT"
+// assetVersion changes with the assets, so that their URLs can be cached
+// for good.
+var assetVersion = func() string {
+	h := sha256.New()
+	h.Write(bannerCSS)
+	h.Write(bannerJS)
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}()
 
-// Banner is the consent notice injected into HTML pages of visitors who
-// have not decided. It is rendered once from the policy; Append fills in the
-// page's path without running a template per request. It is immutable and
-// safe for concurrent use.
+// Asset returns the banner's stylesheet ("banner.css") or script
+// ("banner.js") and its Content-Type, for serving them as files.
+func Asset(name string) (body []byte, contentType string, ok bool) {
+	switch name {
+	case "banner.css":
+		return bannerCSS, "text/css; charset=utf-8", true
+	case "banner.js":
+		return bannerJS, "text/javascript; charset=utf-8", true
+	}
+	return nil, "", false
+}
+
+// AssetVersion identifies the current assets; asset URLs carry it so that
+// they can be cached as immutable.
+func AssetVersion() string { return assetVersion }
+
+// Slots stand for the per-request values in the pre-rendered markup: the
+// markup is rendered once per language, and only these are filled in.
+const (
+	returnSlot = "CONSENTGATERETURNSLOT"
+	queryslot  = "CONSENTGATEQUERYSLOT"
+)
+
+// Banner renders what the middleware injects into HTML pages: the consent
+// banner for a visitor who has not decided, the small "Cookie settings"
+// control for one who has, and the stylesheet and script that go with
+// them. Markup is rendered once per language from html/template; Append
+// only fills in the page's path and the nonce. It is immutable and safe
+// for concurrent use.
 type Banner struct {
-	parts []bannerPart
+	prefix   string
+	catalog  *Catalog
+	notices  [][]bannerPart // per language: the banner
+	settings [][]bannerPart // per language: the settings control
 }
 
 // bannerPart is literal markup followed by the return path in one of two
@@ -44,58 +78,159 @@ const (
 
 type bannerView struct {
 	Prefix string
-	Notice string
+	Lang   string
+	T      func(string) string
 	Return string
 	Query  string
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(
-	`<div id="consentgate-banner" class="consentgate-banner" role="region" aria-label="Cookie consent">` +
-		`<p>{{.Notice}} <a href="{{.Prefix}}/policy">Cookie policy</a></p>` +
-		`<form method="post" action="{{.Prefix}}">` +
+	`{{define "banner"}}<div id="consentgate-banner" class="cg-banner" role="region" aria-label="{{call .T "banner.label"}}" lang="{{.Lang}}">` +
+		`<div class="cg-inner"><p class="cg-title">{{call .T "banner.title"}}</p>` +
+		`<p class="cg-notice">{{call .T "banner.notice"}} <a href="{{.Prefix}}/policy">{{call .T "banner.policy_link"}}</a></p>` +
+		`<form class="cg-actions" method="post" action="{{.Prefix}}">` +
 		`<input type="hidden" name="return" value="{{.Return}}">` +
-		`<button type="submit" name="action" value="accept-all">Accept all</button> ` +
-		`<button type="submit" name="action" value="reject-all">Reject all</button> ` +
-		`<a href="{{.Prefix}}/preferences?return={{.Query}}">Manage Preferences</a>` +
-		`</form></div>`))
+		`<button type="submit" name="action" value="accept-all" class="cg-btn">{{call .T "banner.accept_all"}}</button>` +
+		`<button type="submit" name="action" value="reject-all" class="cg-btn">{{call .T "banner.reject_all"}}</button>` +
+		`<a class="cg-btn" href="{{.Prefix}}/preferences?return={{.Query}}" data-consent-open>{{call .T "banner.manage"}}</a>` +
+		`</form></div></div>{{end}}` +
+		`{{define "settings"}}<a id="consentgate-settings" class="cg-settings" href="{{.Prefix}}/preferences?return={{.Query}}" lang="{{.Lang}}" data-consent-open>{{call .T "banner.settings"}}</a>{{end}}`))
 
-// NewBanner renders the banner of policy for an endpoint mounted at prefix.
-func NewBanner(policy *consent.Policy, prefix string) (*Banner, error) {
-	notice := defaultNotice
-	if t := policy.Texts[TextNotice]; t != "" {
-		notice = t
+// NewBanner renders the banner in every language of catalog (whose texts
+// include the policy's own), for an endpoint mounted at prefix.
+func NewBanner(catalog *Catalog, prefix string) (*Banner, error) {
+	b := &Banner{prefix: prefix, catalog: catalog}
+	for i := range catalog.Languages() {
+		texts := catalog.Texts(i)
+		v := bannerView{Prefix: prefix, Lang: texts.Lang(), T: texts.T, Return: returnSlot, Query: queryslot}
+		notice, err := renderParts("banner", v)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := renderParts("settings", v)
+		if err != nil {
+			return nil, err
+		}
+		b.notices = append(b.notices, notice)
+		b.settings = append(b.settings, settings)
 	}
-	var buf bytes.Buffer
-	v := bannerView{Prefix: prefix, Notice: notice, Return: returnSlot, Query: returnSlot}
-	if err := bannerTmpl.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("banner: %w", err)
-	}
-	// The template escapes neither slot (it is plain letters), so each
-	// occurrence is where a path goes; the second is inside the query.
-	pieces := strings.Split(buf.String(), returnSlot)
-	if len(pieces) != 3 {
-		return nil, fmt.Errorf("banner: return path slot found %d times, want 2", len(pieces)-1)
-	}
-	return &Banner{parts: []bannerPart{
-		{markup: []byte(pieces[0]), slot: slotAttr},
-		{markup: []byte(pieces[1]), slot: slotQuery},
-		{markup: []byte(pieces[2])},
-	}}, nil
+	return b, nil
 }
 
-// Append appends the banner markup for a page at returnPath (a path with
-// an optional query, already checked by the caller) to dst.
-func (b *Banner) Append(dst []byte, returnPath string) []byte {
-	for _, p := range b.parts {
+// renderParts renders one template and splits it at the slots, which the
+// template leaves as they are (plain letters need no escaping).
+func renderParts(name string, v bannerView) ([]bannerPart, error) {
+	var buf bytes.Buffer
+	if err := bannerTmpl.ExecuteTemplate(&buf, name, v); err != nil {
+		return nil, fmt.Errorf("banner: %w", err)
+	}
+	var parts []bannerPart
+	s := buf.String()
+	for {
+		ri, qi := strings.Index(s, returnSlot), strings.Index(s, queryslot)
+		switch {
+		case ri < 0 && qi < 0:
+			return append(parts, bannerPart{markup: []byte(s)}), nil
+		case qi < 0 || (ri >= 0 && ri < qi):
+			parts = append(parts, bannerPart{markup: []byte(s[:ri]), slot: slotAttr})
+			s = s[ri+len(returnSlot):]
+		default:
+			parts = append(parts, bannerPart{markup: []byte(s[:qi]), slot: slotQuery})
+			s = s[qi+len(queryslot):]
+		}
+	}
+}
+
+// Assets says how the stylesheet and script come with the markup.
+type Assets uint8
+
+const (
+	// Inline puts them in <style> and <script> elements, with the nonce
+	// when there is one.
+	Inline Assets = iota
+	// Files links them from under the consent prefix, which a
+	// Content-Security-Policy allowing 'self' admits without a nonce.
+	Files
+)
+
+// Injection is what one page gets.
+type Injection struct {
+	// Lang is the language index (Catalog.Pick).
+	Lang int
+	// Decided selects the settings control instead of the banner.
+	Decided bool
+	// Return is the page's path and query, already checked as safe.
+	Return string
+	// ScriptNonce and StyleNonce are the nonces of the response's
+	// Content-Security-Policy, empty when it has none.
+	ScriptNonce, StyleNonce string
+	// Assets is Inline or Files.
+	Assets Assets
+}
+
+// Append appends the markup for one page to dst.
+func (b *Banner) Append(dst []byte, in Injection) []byte {
+	if in.Lang < 0 || in.Lang >= len(b.notices) {
+		in.Lang = 0
+	}
+	dst = b.appendStyle(dst, in)
+	parts := b.notices[in.Lang]
+	if in.Decided {
+		parts = b.settings[in.Lang]
+	}
+	for _, p := range parts {
 		dst = append(dst, p.markup...)
 		switch p.slot {
 		case slotAttr:
-			dst = appendAttrEscaped(dst, returnPath)
+			dst = appendAttrEscaped(dst, in.Return)
 		case slotQuery:
-			dst = appendQueryEscaped(dst, returnPath)
+			dst = appendQueryEscaped(dst, in.Return)
 		}
 	}
-	return dst
+	return b.appendScript(dst, in)
+}
+
+func (b *Banner) appendStyle(dst []byte, in Injection) []byte {
+	if in.Assets == Files {
+		dst = append(dst, `<link rel="stylesheet" href="`...)
+		dst = append(dst, b.prefix...)
+		dst = append(dst, "/assets/banner.css?v="...)
+		dst = append(dst, assetVersion...)
+		dst = append(dst, '"')
+		dst = appendNonce(dst, in.StyleNonce)
+		return append(dst, '>')
+	}
+	dst = append(dst, "<style"...)
+	dst = appendNonce(dst, in.StyleNonce)
+	dst = append(dst, '>')
+	dst = append(dst, bannerCSS...)
+	return append(dst, "</style>"...)
+}
+
+func (b *Banner) appendScript(dst []byte, in Injection) []byte {
+	dst = append(dst, `<script data-prefix="`...)
+	dst = appendAttrEscaped(dst, b.prefix)
+	dst = append(dst, '"')
+	dst = appendNonce(dst, in.ScriptNonce)
+	if in.Assets == Files {
+		dst = append(dst, ` defer src="`...)
+		dst = append(dst, b.prefix...)
+		dst = append(dst, "/assets/banner.js?v="...)
+		dst = append(dst, assetVersion...)
+		return append(dst, `"></script>`...)
+	}
+	dst = append(dst, '>')
+	dst = append(dst, bannerJS...)
+	return append(dst, "</script>"...)
+}
+
+func appendNonce(dst []byte, nonce string) []byte {
+	if nonce == "" {
+		return dst
+	}
+	dst = append(dst, ` nonce="`...)
+	dst = appendAttrEscaped(dst, nonce)
+	return append(dst, '"')
 }
 
 // appendAttrEscaped appends s escaped for a double-quoted attribute value.

@@ -24,6 +24,10 @@ const (
 )
 
 func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
+	if name, ok := strings.CutPrefix(r.URL.Path, m.prefix+"/assets/"); ok {
+		serveAsset(w, r, name)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	addVary(h, "Cookie")
@@ -61,26 +65,64 @@ type stateJSON struct {
 	PolicyVersion string           `json:"policyVersion"`
 	Consent       *consent.Consent `json:"consent"`
 	Categories    []categoryJSON   `json:"categories"`
+	// Texts are the banner script's texts in the visitor's language.
+	Texts map[string]string `json:"texts"`
 }
 
 type categoryJSON struct {
-	ID       consent.CategoryID `json:"id"`
-	Name     string             `json:"name"`
-	Required bool               `json:"required"`
-	Granted  bool               `json:"granted"`
+	ID          consent.CategoryID `json:"id"`
+	Name        string             `json:"name"`
+	Description string             `json:"description,omitempty"`
+	Required    bool               `json:"required"`
+	Granted     bool               `json:"granted"`
 }
 
-func (m *Middleware) state(v *consent.Consent) stateJSON {
-	s := stateJSON{Decided: v.Decided(), PolicyVersion: m.policy.Version, Consent: v}
+// The texts the banner script needs to build the preferences dialog, by
+// their JSON names.
+var scriptTexts = map[string]string{
+	"title": "prefs.title", "save": "prefs.save", "always_on": "prefs.always_on", "close": "prefs.close",
+	"accept_all": "banner.accept_all", "reject_all": "banner.reject_all", "settings": "banner.settings", "saved": "banner.saved",
+}
+
+func (m *Middleware) state(r *http.Request, v *consent.Consent) stateJSON {
+	s := stateJSON{Decided: v.Decided(), PolicyVersion: m.policy.Version, Consent: v, Texts: map[string]string{}}
 	for _, c := range m.policy.Categories {
-		s.Categories = append(s.Categories, categoryJSON{ID: c.ID, Name: c.Name, Required: c.Required, Granted: v.Allowed(c.ID)})
+		s.Categories = append(s.Categories, categoryJSON{ID: c.ID, Name: c.Name, Description: c.Description, Required: c.Required, Granted: v.Allowed(c.ID)})
 	}
+	texts := m.catalog.Texts(m.catalog.Pick(r.Header.Get("Accept-Language")))
+	for k, id := range scriptTexts {
+		s.Texts[k] = texts.T(id)
+	}
+	s.Texts["lang"] = texts.Lang()
 	return s
 }
 
 func (m *Middleware) serveState(w http.ResponseWriter, r *http.Request) {
 	v, _ := m.visitorConsent(r, nil)
-	writeJSON(w, r, http.StatusOK, m.state(v))
+	addVary(w.Header(), "Accept-Language")
+	writeJSON(w, r, http.StatusOK, m.state(r, v))
+}
+
+// serveAsset serves the banner's stylesheet or script. Their URLs carry a
+// content version, so they are cached for good and do not vary.
+func serveAsset(w http.ResponseWriter, r *http.Request, name string) {
+	body, ctype, ok := banner.Asset(name)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
@@ -141,7 +183,7 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 	m.expireRefused(h, r, v)
 
 	if wantsJSON(r) {
-		writeJSON(w, r, http.StatusOK, m.state(v))
+		writeJSON(w, r, http.StatusOK, m.state(r, v))
 		return
 	}
 	h.Set("Location", SafeReturn(r.PostFormValue("return")))

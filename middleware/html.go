@@ -49,7 +49,8 @@ func ParseMode(s string) (Mode, error) {
 // htmlPlan is what the middleware does to one HTML response.
 type htmlPlan struct {
 	granted       uint64
-	inject        bool
+	inject        bool // the banner, or the settings control
+	lang          int  // the banner's language (banner.Catalog.Pick)
 	beaconAllowed bool
 }
 
@@ -79,7 +80,10 @@ func (rw *responseWriter) plan() htmlPlan {
 	} else {
 		p.beaconAllowed = p.granted&m.allCats == m.allCats
 	}
-	p.inject = m.banner != nil && !rw.consent.Decided() && !rw.noBanner && len(rw.req.Header["Hx-Request"]) == 0
+	p.inject = m.banner != nil && (!rw.consent.Decided() || m.settingsControl) && !rw.noBanner && len(rw.req.Header["Hx-Request"]) == 0
+	if p.inject {
+		p.lang = m.catalog.Pick(rw.req.Header.Get("Accept-Language"))
+	}
 	return p
 }
 
@@ -155,11 +159,14 @@ func translateIfNoneMatch(h http.Header, state string) {
 }
 
 // consentState names a visitor's consent state in validators: the granted
-// bits and whether the banner is shown.
-func consentState(p htmlPlan) string {
+// bits, and the language of the injected markup, if any.
+func consentState(p htmlPlan, decided bool) string {
 	s := "cg" + strconv.FormatUint(p.granted, 36)
+	if decided {
+		s += "d"
+	}
 	if p.inject {
-		s += "b"
+		s += "b" + strconv.Itoa(p.lang)
 	}
 	return s
 }

@@ -31,10 +31,11 @@ const trackerPage = `<!doctype html><html><head><title>Shop</title>
 </body></html>`
 
 const (
-	gaLoader   = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`
-	metaLoader = `connect.facebook.net`
-	metaPixel  = `www.facebook.com/tr`
-	bannerMark = `id="consentgate-banner"`
+	gaLoader     = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`
+	metaLoader   = `connect.facebook.net`
+	metaPixel    = `www.facebook.com/tr`
+	bannerMark   = `<div id="consentgate-banner"`
+	settingsMark = `<a id="consentgate-settings"`
 )
 
 // htmlHandler serves body as an HTML page with the given extra headers.
@@ -59,7 +60,8 @@ func TestHTMLPagesFollowTheVisitorsConsent(t *testing.T) {
 		rec := get(m, h, "/shop?page=2")
 		body := rec.Body.String()
 		assert.Equal(t, 1, strings.Count(body, bannerMark))
-		assert.Contains(t, body, `<body class="home"><div id="consentgate-banner"`, "the banner comes first in <body>")
+		assert.Contains(t, body, `<body class="home"><style>`, "the banner comes first in <body>")
+		assert.Less(t, strings.Index(body, bannerMark), strings.Index(body, "<h1>"))
 		assert.Contains(t, body, `name="return" value="/shop?page=2"`)
 		assert.Contains(t, body, `/consent/preferences?return=%2Fshop%3Fpage%3D2`)
 		// The gtag config snippet only queues calls: without its loader it contacts nobody.
@@ -72,21 +74,30 @@ func TestHTMLPagesFollowTheVisitorsConsent(t *testing.T) {
 		assert.Empty(t, rec.Header().Get("Content-Length"))
 		assert.Empty(t, rec.Header().Get("Accept-Ranges"))
 		assert.True(t, strings.HasPrefix(rec.Header().Get("ETag"), `W/"v1-cg`), rec.Header().Get("ETag"))
-		assert.Equal(t, []string{"Cookie", "HX-Request"}, rec.Header().Values("Vary"))
+		assert.Equal(t, []string{"Cookie", "HX-Request", "Accept-Language"}, rec.Header().Values("Vary"))
 	})
-	t.Run("accepted all: the handler's bytes and headers", func(t *testing.T) {
+	t.Run("accepted all: every tracker, and the settings control", func(t *testing.T) {
 		rec := get(m, h, "/", accepted)
-		assert.Equal(t, trackerPage, rec.Body.String())
-		assert.Equal(t, "9999", rec.Header().Get("Content-Length"))
-		assert.Equal(t, `"v1"`, rec.Header().Get("ETag"))
-		assert.Equal(t, "bytes", rec.Header().Get("Accept-Ranges"))
+		body := rec.Body.String()
+		assert.Equal(t, trackerPage, strings.Replace(body, body[strings.Index(body, "<style>"):strings.Index(body, "<h1>")], "", 1),
+			"the handler's bytes but for the settings control")
+		assert.Contains(t, body, settingsMark)
+		assert.NotContains(t, body, bannerMark)
 	})
 	t.Run("rejected all: no banner, no tracker", func(t *testing.T) {
 		body := get(m, h, "/", rejected).Body.String()
 		assert.NotContains(t, body, bannerMark)
+		assert.Contains(t, body, settingsMark)
 		assert.NotContains(t, body, "googletagmanager")
 		assert.NotContains(t, body, metaPixel)
-		assert.Contains(t, body, `<body class="home"><h1>`)
+	})
+	t.Run("accepted all, no settings control: the handler's bytes and headers", func(t *testing.T) {
+		m, _ := newTestMiddleware(t, SettingsControl(false))
+		rec := get(m, h, "/", decide(t, m, acceptAll()))
+		assert.Equal(t, trackerPage, rec.Body.String())
+		assert.Equal(t, "9999", rec.Header().Get("Content-Length"))
+		assert.Equal(t, `"v1"`, rec.Header().Get("ETag"))
+		assert.Equal(t, "bytes", rec.Header().Get("Accept-Ranges"))
 	})
 	t.Run("analytics granted: Google Analytics stays, Meta goes", func(t *testing.T) {
 		body := get(m, h, "/", analytics).Body.String()

@@ -39,13 +39,15 @@ type Middleware struct {
 	required   []consent.CategoryID
 
 	// HTML rewriting.
-	matcher        *htmlrewrite.Matcher
-	catBit         map[consent.CategoryID]uint8 // category → bit, policy order
-	allCats        uint64                       // every category's bit
-	trackerCats    uint64                       // categories of declared trackers
-	beacons        bool
-	banner         *banner.Banner
-	rewriteOptions htmlrewrite.Options // per-visitor fields filled per response
+	matcher         *htmlrewrite.Matcher
+	catBit          map[consent.CategoryID]uint8 // category → bit, policy order
+	allCats         uint64                       // every category's bit
+	trackerCats     uint64                       // categories of declared trackers
+	beacons         bool
+	banner          *banner.Banner
+	settingsControl bool
+	assets          banner.Assets
+	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 }
 
 // New validates policy and options and returns the middleware. Every problem
@@ -115,28 +117,30 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	bnr, err := banner.NewBanner(policy, cfg.prefix)
+	bnr, err := banner.NewBanner(catalog, cfg.prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 
 	m := &Middleware{
-		policy:     policy,
-		codec:      codec,
-		prefix:     cfg.prefix,
-		gpc:        cfg.gpc,
-		cookies:    newCookieIndex(policy),
-		undeclared: cfg.undeclared,
-		log:        cfg.logger,
-		seen:       newOnceLog(cfg.logger, maxLoggedNames),
-		cop:        cop,
-		maxForm:    cfg.maxFormBytes,
-		now:        cfg.now,
-		pages:      pages,
-		catalog:    catalog,
-		required:   policy.RequiredCategories(),
-		beacons:    cfg.beacons,
-		banner:     bnr,
+		policy:          policy,
+		codec:           codec,
+		prefix:          cfg.prefix,
+		gpc:             cfg.gpc,
+		cookies:         newCookieIndex(policy),
+		undeclared:      cfg.undeclared,
+		log:             cfg.logger,
+		seen:            newOnceLog(cfg.logger, maxLoggedNames),
+		cop:             cop,
+		maxForm:         cfg.maxFormBytes,
+		now:             cfg.now,
+		pages:           pages,
+		catalog:         catalog,
+		required:        policy.RequiredCategories(),
+		beacons:         cfg.beacons,
+		banner:          bnr,
+		assets:          cfg.assets,
+		settingsControl: cfg.settingsControl,
 	}
 	if err := m.buildRewriter(cfg.mode); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
@@ -164,7 +168,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		r = r.WithContext(consent.NewContext(r.Context(), v))
 		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
 		if _, ok := r.Header["If-None-Match"]; ok {
-			translateIfNoneMatch(r.Header, consentState(st.rw.plan()))
+			translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
 		}
 		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)

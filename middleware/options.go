@@ -14,36 +14,39 @@ import (
 type Option func(*config)
 
 type config struct {
-	keys           []store.KeyPair
-	codec          *store.Codec
-	cookieName     string
-	lifetime       time.Duration
-	insecure       bool
-	hostPrefix     bool
-	prefix         string
-	gpc            bool
-	undeclared     consent.CategoryID
-	undeclaredSet  bool
-	logger         *slog.Logger
-	trustedOrigins []string
-	maxFormBytes   int64
-	now            func() time.Time
-	mode           Mode
-	beacons        bool
-	language       string
-	languageFiles  []string
+	keys            []store.KeyPair
+	codec           *store.Codec
+	cookieName      string
+	lifetime        time.Duration
+	insecure        bool
+	hostPrefix      bool
+	prefix          string
+	gpc             bool
+	undeclared      consent.CategoryID
+	undeclaredSet   bool
+	logger          *slog.Logger
+	trustedOrigins  []string
+	maxFormBytes    int64
+	now             func() time.Time
+	mode            Mode
+	beacons         bool
+	language        string
+	languageFiles   []string
+	assets          banner.Assets
+	settingsControl bool
 }
 
 func defaults() config {
 	return config{
-		cookieName:   store.DefaultCookieName,
-		lifetime:     store.DefaultLifetime,
-		prefix:       DefaultPrefix,
-		logger:       slog.Default(),
-		maxFormBytes: DefaultMaxFormBytes,
-		now:          time.Now,
-		beacons:      true,
-		language:     banner.DefaultLanguage,
+		cookieName:      store.DefaultCookieName,
+		lifetime:        store.DefaultLifetime,
+		prefix:          DefaultPrefix,
+		logger:          slog.Default(),
+		maxFormBytes:    DefaultMaxFormBytes,
+		now:             time.Now,
+		beacons:         true,
+		language:        banner.DefaultLanguage,
+		settingsControl: true,
 	}
 }
 
@@ -143,3 +146,18 @@ func Language(tag string) Option { return func(c *config) { c.language = tag } }
 func LanguageFile(path string) Option {
 	return func(c *config) { c.languageFiles = append(c.languageFiles, path) }
 }
+
+// AssetFiles links the banner's stylesheet and script as files served under
+// Prefix (cached for good, versioned by content) instead of putting them
+// inline. Either way they carry the nonce of the response's
+// Content-Security-Policy when it has one, and a policy that allows inline
+// assets by neither nonce nor 'unsafe-inline' gets files. Default inline:
+// no extra request on the first page.
+func AssetFiles() Option { return func(c *config) { c.assets = banner.Files } }
+
+// SettingsControl sets whether a visitor who has decided gets a small
+// "Cookie settings" control on every HTML page, which reopens the
+// preferences (as does any element with a data-consent-open attribute).
+// Off, such visitors' pages are left as they are when they grant every
+// category; link to Prefix+"/preferences" yourself. Default on.
+func SettingsControl(on bool) Option { return func(c *config) { c.settingsControl = on } }

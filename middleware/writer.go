@@ -202,9 +202,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	}
 	if p.inject {
 		if v := h["Vary"]; len(v) == 1 && &v[0] == &varyCookie[0] {
-			h["Vary"] = varyCookieHX[:2:2]
+			h["Vary"] = varyInjected[:3:3]
 		} else {
 			addVary(h, "HX-Request")
+			addVary(h, "Accept-Language")
 		}
 	}
 	enc := parseEncoding(h.Get("Content-Encoding"))
@@ -218,7 +219,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
 	if etag := h.Get("ETag"); etag != "" {
-		if w := weakETag(etag, consentState(p)); w != "" {
+		if w := weakETag(etag, consentState(p, rw.consent.Decided())); w != "" {
 			h.Set("ETag", w)
 		} else {
 			h.Del("ETag")
@@ -231,7 +232,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	hr := rewriterPool.Get().(*htmlRewrite)
 	hr.inject = hr.inject[:0]
 	if p.inject {
-		hr.inject = m.banner.Append(hr.inject, SafeReturn(rw.req.URL.RequestURI()))
+		hr.inject = m.banner.Append(hr.inject, rw.injection(h, p.lang))
 	}
 	opts := m.rewriteOptions
 	opts.Granted = p.granted
@@ -360,9 +361,9 @@ func (rw *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 // allocation per request; its capacity of one makes any append copy it.
 var varyCookie = []string{"Cookie"}
 
-// varyCookieHX is the Vary header of a page that shows the banner, which
-// HTMX requests do not get.
-var varyCookieHX = []string{"Cookie", "HX-Request"}
+// varyInjected is the Vary header of a page with the banner, which HTMX
+// requests do not get, in the visitor's language.
+var varyInjected = []string{"Cookie", "HX-Request", "Accept-Language"}
 
 // addVary adds value to the Vary header unless it is already listed.
 func addVary(h http.Header, value string) {
