@@ -67,6 +67,9 @@ type stateJSON struct {
 	Categories    []categoryJSON   `json:"categories"`
 	// Texts are the banner script's texts in the visitor's language.
 	Texts map[string]string `json:"texts"`
+	// ConsentMode is the Google Consent Mode update for this consent, when
+	// GoogleConsentMode is on.
+	ConsentMode map[string]string `json:"consentMode,omitempty"`
 }
 
 type categoryJSON struct {
@@ -94,6 +97,9 @@ func (m *Middleware) state(r *http.Request, v *consent.Consent) stateJSON {
 		s.Texts[k] = texts.T(id)
 	}
 	s.Texts["lang"] = texts.Lang()
+	if m.consentMode != nil && v.Decided() {
+		s.ConsentMode = m.consentMode.state(m.grantedBits(v))
+	}
 	return s
 }
 

@@ -47,6 +47,7 @@ type Middleware struct {
 	banner          *banner.Banner
 	settingsControl bool
 	assets          banner.Assets
+	consentMode     *consentMode        // nil: off
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 }
 
@@ -144,6 +145,11 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	}
 	if err := m.buildRewriter(cfg.mode); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
+	}
+	if cfg.consentMode != nil {
+		if m.consentMode, err = newConsentMode(cfg.consentMode, m.catBit); err != nil {
+			return nil, fmt.Errorf("%w: GoogleConsentMode: %w", ErrConfig, err)
+		}
 	}
 	return m, nil
 }

@@ -34,6 +34,7 @@ type config struct {
 	languageFiles   []string
 	assets          banner.Assets
 	settingsControl bool
+	consentMode     ConsentModeMap
 }
 
 func defaults() config {
@@ -161,3 +162,18 @@ func AssetFiles() Option { return func(c *config) { c.assets = banner.Files } }
 // Off, such visitors' pages are left as they are when they grant every
 // category; link to Prefix+"/preferences" yourself. Default on.
 func SettingsControl(on bool) Option { return func(c *config) { c.settingsControl = on } }
+
+// GoogleConsentMode emits Google Consent Mode v2 calls as the first script
+// in <head> of every HTML page: gtag('consent','default',…) with every type
+// denied but security_storage, then, for a visitor who decided,
+// gtag('consent','update',…) from their consent. The banner script sends the
+// update too when the visitor decides without a reload. m maps consent types
+// to categories; nil means DefaultConsentModeMap(). Default off.
+func GoogleConsentMode(m ConsentModeMap) Option {
+	return func(c *config) {
+		if m == nil {
+			m = DefaultConsentModeMap()
+		}
+		c.consentMode = m
+	}
+}
