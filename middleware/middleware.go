@@ -47,7 +47,8 @@ type Middleware struct {
 	banner          *banner.Banner
 	settingsControl bool
 	assets          banner.Assets
-	consentMode     *consentMode        // nil: off
+	consentMode     *consentMode // nil: off
+	debug           bool
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 }
 
@@ -140,6 +141,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		required:        policy.RequiredCategories(),
 		beacons:         cfg.beacons,
 		banner:          bnr,
+		debug:           cfg.debug,
 		assets:          cfg.assets,
 		settingsControl: cfg.settingsControl,
 	}

@@ -35,6 +35,7 @@ type config struct {
 	assets          banner.Assets
 	settingsControl bool
 	consentMode     ConsentModeMap
+	debug           bool
 }
 
 func defaults() config {
@@ -177,3 +178,11 @@ func GoogleConsentMode(m ConsentModeMap) Option {
 		c.consentMode = m
 	}
 }
+
+// Debug makes the middleware say what it did to each HTML page: a
+// Consent-Removed header lists the removed (or deferred) tags with their
+// hosts, and the same list is logged at Info level. To put the list in a
+// header, each rewritten page is held back until it is complete (up to 16
+// MiB), so pages no longer stream: for development, not production.
+// Default off.
+func Debug(on bool) Option { return func(c *config) { c.debug = on } }

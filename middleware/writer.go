@@ -44,9 +44,10 @@ type responseWriter struct {
 
 	// Set when the body is rewritten: body is where the handler's bytes
 	// go (the rewriter, or the decoder in front of it).
-	body io.Writer
-	html *htmlRewrite
-	rec  *recoder
+	body  io.Writer
+	html  *htmlRewrite
+	rec   *recoder
+	debug *debugPage // debug mode: the page held back to list removals
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -182,7 +183,9 @@ func (rw *responseWriter) commit() {
 	}
 	addVary(h, "Cookie")
 	rw.startRewrite(h)
-	rw.w.WriteHeader(rw.status)
+	if rw.debug == nil {
+		rw.w.WriteHeader(rw.status)
+	}
 }
 
 // startRewrite puts the HTML rewriter on the body when the response is an
@@ -242,12 +245,18 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		opts.Inject = hr.inject
 	}
 	rw.html = hr
+	var out io.Writer = rw.w
+	if m.debug {
+		rw.debug = &debugPage{rw: rw}
+		opts.OnRemove = rw.debug.onRemove
+		out = rw.debug
+	}
 	if enc == encIdentity {
-		hr.rw.Reset(rw.w, m.matcher, opts)
+		hr.rw.Reset(out, m.matcher, opts)
 		rw.body = &hr.rw
 		return
 	}
-	rec := newRecoder(enc, rw.w)
+	rec := newRecoder(enc, out)
 	hr.rw.Reset(rec.encoder(), m.matcher, opts)
 	rec.start(&hr.rw)
 	rw.rec = rec
@@ -290,6 +299,10 @@ func (rw *responseWriter) closeBody() {
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.html)
 	rw.html, rw.rec, rw.body = nil, nil, nil
+	if rw.debug != nil {
+		rw.debug.finish()
+		rw.debug = nil
+	}
 }
 
 // release runs when the handler is gone. After finish there is nothing
@@ -313,6 +326,9 @@ func (rw *responseWriter) flush() error {
 		}
 	}
 	rw.commit()
+	if rw.debug != nil && !rw.debug.overflow {
+		return nil // debug mode sends the page whole, at its end
+	}
 	if rw.html != nil {
 		if err := rw.html.rw.Flush(); err != nil {
 			return err
