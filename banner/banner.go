@@ -84,30 +84,48 @@ type bannerView struct {
 	Query  string
 }
 
-var bannerTmpl = template.Must(template.New("banner").Parse(
-	`{{define "banner"}}<div id="consentgate-banner" class="cg-banner" role="region" aria-label="{{call .T "banner.label"}}" lang="{{.Lang}}">` +
-		`<div class="cg-inner"><p class="cg-title">{{call .T "banner.title"}}</p>` +
-		`<p class="cg-notice">{{call .T "banner.notice"}} <a href="{{.Prefix}}/policy">{{call .T "banner.policy_link"}}</a></p>` +
-		`<form class="cg-actions" method="post" action="{{.Prefix}}">` +
-		`<input type="hidden" name="return" value="{{.Return}}">` +
-		`<button type="submit" name="action" value="accept-all" class="cg-btn">{{call .T "banner.accept_all"}}</button>` +
-		`<button type="submit" name="action" value="reject-all" class="cg-btn">{{call .T "banner.reject_all"}}</button>` +
-		`<a class="cg-btn" href="{{.Prefix}}/preferences?return={{.Query}}" data-consent-open>{{call .T "banner.manage"}}</a>` +
-		`</form></div></div>{{end}}` +
-		`{{define "settings"}}<a id="consentgate-settings" class="cg-settings" href="{{.Prefix}}/preferences?return={{.Query}}" lang="{{.Lang}}" data-consent-open>{{call .T "banner.settings"}}</a>{{end}}`))
+// DefaultTemplate defines the "banner" and "settings" templates that
+// NewBanner renders by default. A site can replace them (BannerTemplate):
+// the data has Prefix, Lang, Return (the page's path, for a hidden "return"
+// field), Query (the same, for a URL query) and T (call .T "id" gives a text
+// in the visitor's language).
+const DefaultTemplate = `{{define "banner"}}<div id="consentgate-banner" class="cg-banner" role="region" aria-label="{{call .T "banner.label"}}" lang="{{.Lang}}">` +
+	`<div class="cg-inner"><p class="cg-title">{{call .T "banner.title"}}</p>` +
+	`<p class="cg-notice">{{call .T "banner.notice"}} <a href="{{.Prefix}}/policy">{{call .T "banner.policy_link"}}</a></p>` +
+	`<form class="cg-actions" method="post" action="{{.Prefix}}">` +
+	`<input type="hidden" name="return" value="{{.Return}}">` +
+	`<button type="submit" name="action" value="accept-all" class="cg-btn">{{call .T "banner.accept_all"}}</button>` +
+	`<button type="submit" name="action" value="reject-all" class="cg-btn">{{call .T "banner.reject_all"}}</button>` +
+	`<a class="cg-btn" href="{{.Prefix}}/preferences?return={{.Query}}" data-consent-open>{{call .T "banner.manage"}}</a>` +
+	`</form></div></div>{{end}}` +
+	`{{define "settings"}}<a id="consentgate-settings" class="cg-settings" href="{{.Prefix}}/preferences?return={{.Query}}" lang="{{.Lang}}" data-consent-open>{{call .T "banner.settings"}}</a>{{end}}`
 
 // NewBanner renders the banner in every language of catalog (whose texts
-// include the policy's own), for an endpoint mounted at prefix.
-func NewBanner(catalog *Catalog, prefix string) (*Banner, error) {
+// include the policy's own), for an endpoint mounted at prefix. tmpl
+// replaces DefaultTemplate when not empty; it must define "banner" and
+// "settings".
+func NewBanner(catalog *Catalog, prefix, tmpl string) (*Banner, error) {
+	if tmpl == "" {
+		tmpl = DefaultTemplate
+	}
+	t, err := template.New("banner").Parse(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("%w: banner template: %w", ErrTexts, err)
+	}
+	for _, name := range []string{"banner", "settings"} {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("%w: banner template: no {{define %q}}", ErrTexts, name)
+		}
+	}
 	b := &Banner{prefix: prefix, catalog: catalog}
 	for i := range catalog.Languages() {
 		texts := catalog.Texts(i)
 		v := bannerView{Prefix: prefix, Lang: texts.Lang(), T: texts.T, Return: returnSlot, Query: queryslot}
-		notice, err := renderParts("banner", v)
+		notice, err := renderParts(t, "banner", v)
 		if err != nil {
 			return nil, err
 		}
-		settings, err := renderParts("settings", v)
+		settings, err := renderParts(t, "settings", v)
 		if err != nil {
 			return nil, err
 		}
@@ -119,10 +137,10 @@ func NewBanner(catalog *Catalog, prefix string) (*Banner, error) {
 
 // renderParts renders one template and splits it at the slots, which the
 // template leaves as they are (plain letters need no escaping).
-func renderParts(name string, v bannerView) ([]bannerPart, error) {
+func renderParts(t *template.Template, name string, v bannerView) ([]bannerPart, error) {
 	var buf bytes.Buffer
-	if err := bannerTmpl.ExecuteTemplate(&buf, name, v); err != nil {
-		return nil, fmt.Errorf("banner: %w", err)
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		return nil, fmt.Errorf("%w: banner template: %w", ErrTexts, err)
 	}
 	var parts []bannerPart
 	s := buf.String()

@@ -15,7 +15,7 @@ func newTestBanner(t testing.TB, p *consent.Policy, prefix string) (*Banner, *Ca
 	t.Helper()
 	c, err := NewCatalog(p)
 	require.NoError(t, err)
-	b, err := NewBanner(c, prefix)
+	b, err := NewBanner(c, prefix, "")
 	require.NoError(t, err)
 	return b, c
 }
@@ -87,7 +87,7 @@ func TestBannerNoticeFromThePolicyIsEscaped(t *testing.T) {
 	p.Texts = map[string]string{"banner.notice": `We <b>bake</b> cookies & "track".`, "de:banner.title": `<img src=x onerror=alert(1)>`}
 	c, err := NewCatalog(p)
 	require.NoError(t, err)
-	b, err := NewBanner(c, "/privacy")
+	b, err := NewBanner(c, "/privacy", "")
 	require.NoError(t, err)
 	got := string(b.Append(nil, Injection{Return: "/"}))
 	assert.Contains(t, got, `We &lt;b&gt;bake&lt;/b&gt; cookies &amp; &#34;track&#34;.`)
@@ -154,4 +154,18 @@ func TestBannerAppendDoesNotAllocate(t *testing.T) {
 		buf = b.Append(buf[:0], Injection{Return: "/shop?page=2", ScriptNonce: "n"})
 	})
 	assert.Zero(t, allocs)
+}
+
+func TestBannerTemplateCanBeReplaced(t *testing.T) {
+	c, err := NewCatalog(consent.DefaultPolicy())
+	require.NoError(t, err)
+	b, err := NewBanner(c, "/consent", `{{define "banner"}}<aside id="consentgate-banner" aria-label="{{call .T "banner.label"}}"><form method="post" action="{{.Prefix}}"><input type="hidden" name="return" value="{{.Return}}"><button name="action" value="accept-all">OK</button></form></aside>{{end}}{{define "settings"}}<a href="{{.Prefix}}/preferences">prefs</a>{{end}}`)
+	require.NoError(t, err)
+	got := string(b.Append(nil, Injection{Return: "/a?b=<c>"}))
+	assert.Contains(t, got, `<aside id="consentgate-banner" aria-label="Cookie consent"><form method="post" action="/consent"><input type="hidden" name="return" value="/a?b=&lt;c&gt;">`)
+
+	for _, bad := range []string{`{{define "banner"}}x{{end}}`, `{{define "banner"}}{{end}}{{define "settings"}}{{.Nope}}{{end}}`, `{{`} {
+		_, err := NewBanner(c, "/consent", bad)
+		assert.ErrorIs(t, err, ErrTexts, bad)
+	}
 }

@@ -119,7 +119,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	bnr, err := banner.NewBanner(catalog, cfg.prefix)
+	bnr, err := banner.NewBanner(catalog, cfg.prefix, cfg.bannerTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

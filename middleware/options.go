@@ -36,6 +36,7 @@ type config struct {
 	settingsControl bool
 	consentMode     ConsentModeMap
 	debug           bool
+	bannerTemplate  string
 }
 
 func defaults() config {
@@ -186,3 +187,12 @@ func GoogleConsentMode(m ConsentModeMap) Option {
 // MiB), so pages no longer stream: for development, not production.
 // Default off.
 func Debug(on bool) Option { return func(c *config) { c.debug = on } }
+
+// BannerTemplate replaces the banner's markup: tmpl is an html/template
+// text that defines "banner" (for visitors who have not decided) and
+// "settings" (the control that reopens the preferences); see
+// banner.DefaultTemplate for the data they get. Keep the form posting to the
+// prefix so that the banner works without JavaScript. Default
+// banner.DefaultTemplate. Colours, fonts and spacing are easier to change
+// with the CSS custom properties (--cg-bg, --cg-fg, --cg-accent, …).
+func BannerTemplate(tmpl string) Option { return func(c *config) { c.bannerTemplate = tmpl } }
