@@ -1,10 +1,12 @@
 package banner
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"sort"
@@ -86,11 +88,17 @@ func NewCatalog(policy *consent.Policy, opts ...CatalogOption) (*Catalog, error)
 			m = map[string]string{}
 			byLang[tag] = m
 		}
-		for id, text := range texts {
-			if _, known := builtinIDs()[id]; !known {
+		ids := make([]string, 0, len(texts))
+		for id := range texts {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids) // so that the error names the same ID every time
+		known := builtinIDs()
+		for _, id := range ids {
+			if _, ok := known[id]; !ok {
 				return fmt.Errorf("%w: %s: unknown text ID %q", ErrTexts, origin, id)
 			}
-			if text != "" {
+			if text := texts[id]; text != "" {
 				m[id] = text
 			}
 		}
@@ -181,11 +189,19 @@ func readLanguageFile(file string) (languageFile, error) {
 	if err != nil {
 		return lf, fmt.Errorf("%w: %w", ErrTexts, err)
 	}
+	// Unknown keys are errors, as in policy files: a misspelt "texts" would
+	// otherwise leave the language silently in the fallback's words.
 	switch strings.ToLower(path.Ext(file)) {
 	case ".json":
-		err = json.Unmarshal(data, &lf)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&lf)
 	default:
-		err = yaml.Unmarshal(data, &lf)
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err = dec.Decode(&lf); errors.Is(err, io.EOF) {
+			err = nil // an empty file: reported below as having no language
+		}
 	}
 	if err != nil {
 		return lf, fmt.Errorf("%w: %s: %w", ErrTexts, file, err)
@@ -231,15 +247,16 @@ func builtin(lang string) (map[string]string, error) {
 	return builtinSets[lang], nil
 }
 
-// builtinIDs is the set of text IDs: those of the built-in English texts.
-func builtinIDs() map[string]struct{} {
+// builtinIDs returns the set of text IDs: those of the built-in English
+// texts. The set is shared: callers must not change it.
+var builtinIDs = sync.OnceValue(func() map[string]struct{} {
 	en, _ := builtin("en")
 	ids := make(map[string]struct{}, len(en))
 	for id := range en {
 		ids[id] = struct{}{}
 	}
 	return ids
-}
+})
 
 // TextIDs returns every text ID a policy or language file can set, sorted.
 func TextIDs() []string {
@@ -276,8 +293,11 @@ func (c *Catalog) Pick(acceptLanguage string) int {
 		return i
 	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil {
+		tags = parseLeniently(acceptLanguage)
+	}
 	i = 0
-	if err == nil && len(tags) > 0 {
+	if len(tags) > 0 {
 		_, i, _ = c.matcher.Match(tags...)
 	}
 	if len(acceptLanguage) <= 256 {
@@ -289,6 +309,37 @@ func (c *Catalog) Pick(acceptLanguage string) int {
 		c.mu.Unlock()
 	}
 	return i
+}
+
+// maxLanguageEntries bounds the entries of a malformed Accept-Language
+// header that are parsed one by one.
+const maxLanguageEntries = 32
+
+// parseLeniently parses an Accept-Language header entry by entry, skipping
+// the malformed ones that make language.ParseAcceptLanguage reject it
+// whole: "de, x_!" still asks for German.
+func parseLeniently(header string) []language.Tag {
+	type weighted struct {
+		tag language.Tag
+		q   float32
+	}
+	var ws []weighted
+	n := 0
+	for entry := range strings.SplitSeq(header, ",") {
+		if n++; n > maxLanguageEntries {
+			break
+		}
+		tags, qs, err := language.ParseAcceptLanguage(entry)
+		if err == nil && len(tags) == 1 {
+			ws = append(ws, weighted{tags[0], qs[0]})
+		}
+	}
+	sort.SliceStable(ws, func(a, b int) bool { return ws[a].q > ws[b].q })
+	tags := make([]language.Tag, len(ws))
+	for i, w := range ws {
+		tags[i] = w.tag
+	}
+	return tags
 }
 
 // Texts returns the texts of the language at index i (see Pick).

@@ -49,6 +49,9 @@ func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		m.servePage(w, r, m.pages.Preferences)
 	case "/policy":
 		m.servePage(w, r, m.pages.Policy)
+	case "/policy/changes":
+		from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
+		m.servePage(w, r, func(buf *bytes.Buffer, d banner.PageData) error { return m.pages.Changes(buf, d, from, to) })
 	default:
 		http.NotFound(w, r)
 	}
@@ -306,7 +309,10 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	var buf bytes.Buffer
 	texts := m.catalog.Texts(m.catalog.Pick(r.Header.Get("Accept-Language")))
 	data := banner.PageData{Consent: v, Prefix: m.prefix, Return: SafeReturn(r.URL.Query().Get("return")), Texts: texts}
-	if err := render(&buf, data); err != nil {
+	if err := render(&buf, data); errors.Is(err, banner.ErrUnknownVersion) {
+		http.NotFound(w, r)
+		return
+	} else if err != nil {
 		m.log.Error("consent: cannot render page", "path", r.URL.Path, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
