@@ -15,7 +15,7 @@ import (
 // MaxScriptBytes, MaxHoldBytes), where the invariants below hold exactly.
 const fuzzMaxInput = 4 << 10
 
-var fuzzInject = []byte(`<div id="cg-banner"></div>`)
+var fuzzInject = []byte(`<div id="cg-banner-7f3a"></div>`)
 
 var (
 	fuzzMatcherOnce sync.Once
@@ -60,6 +60,10 @@ var fuzzSeeds = []string{
 	`<math><mi><img src="https://www.facebook.com/tr"></mi><mglyph><svg><desc><script src=//www.clarity.ms/x></script>`,
 	`<img src="https:&#x2F;&#x2F;www.facebook.com/tr?x"><img src="https&colon;//www.facebook.com/tr">`,
 	`<img src="h	ttps://www.face	book.com/tr">`,
+	`<img src="https://www.face&NewLine;book.com/tr"><script src="//www.googletagmanager%2Ecom/x"></script>`,
+	`<math><mi><a></b><mglyph><script src="https://www.googletagmanager.com/gtm.js"></script>`,
+	`<svg><g></svg><script src="https://www.googletagmanager.com/gtm.js"></script>`,
+	`<math><annotation-xml><style><img src="https://www.facebook.com/tr"></style></annotation-xml></math>`,
 	`<img width=1 height=1 src="https://pixel.example.net/p.gif"><img hidden src="https://cdn.example.com/x">`,
 	`<style></style><script src=https://www.google.com/recaptcha/api.js></script><img src=https://www.google.com/pagead/1p>`,
 }
@@ -118,6 +122,10 @@ func checkRewrite(t *testing.T, data []byte, seed uint64) {
 			if !onlyDeletes(data, []byte(one), o.Inject) {
 				t.Fatalf("strip: output is not the input with deletions (plus inject and separators)\n in: %q\nout: %q", data, one)
 			}
+		}
+		if n := strings.Count(one, string(fuzzInject)); n > 1 || n == 1 && !bytes.Contains(data, []byte("cg-banner-7f3a")) &&
+			!afterForeign(one[:strings.Index(one, string(fuzzInject))]) && !bannerIsElement([]byte(one)) {
+			t.Fatalf("mode %d granted %b: banner injected %d times or not as an element\n in: %q\nout: %q", o.Mode, o.Granted, n, data, one)
 		}
 		if msg := trackerLeft(m, o.Granted, []byte(one)); msg != "" {
 			t.Fatalf("mode %d granted %b: %s\n in: %q\nout: %q", o.Mode, o.Granted, msg, data, one)
@@ -199,7 +207,9 @@ func onlyDeletes(in, out, inject []byte) bool {
 // trackerLeft parses out as a browser with scripting disabled does (so
 // that <noscript> content is markup, as the rewriter sees it) and returns
 // a description of the first HTML element that would still contact a
-// tracker of a category not in granted, or "".
+// tracker of a category not in granted, or "". It judges the document up
+// to its first SVG/MathML element, and not at all when x/net/html's
+// script tokenizer is known to differ from the standard.
 func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 	doc, err := html.ParseWithOptions(bytes.NewReader(out), html.ParseOptionEnableScripting(false))
 	if err != nil {
@@ -212,13 +222,18 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 	refusedSrcset := func(v string) bool {
 		return srcsetURLs([]byte(v), func(u []byte) bool { return refused(string(u)) })
 	}
+	unsure := false
 	var walk func(n *html.Node) string
 	walk = func(n *html.Node) string {
 		if n.Type == html.ElementNode && n.Namespace != "" {
-			// SVG/MathML, and HTML inside their integration points: the
-			// rewriter follows the namespace with start and end tags
-			// only, not with the tree builder's stack of open elements
-			// (see TestForeignContentLimits).
+			// From the first SVG/MathML element on, the oracle stops:
+			// the rewriter follows foreign content with its own start
+			// and end tags only, not with the tree builder's stack of
+			// open HTML elements, and errs on the side of HTML (see
+			// TestForeignContentLimits).
+			unsure = true
+		}
+		if unsure {
 			return ""
 		}
 		if n.Type == html.ElementNode {
@@ -233,6 +248,16 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 			bad := func(what string) string { return fmt.Sprintf("<%s> %s left", n.Data, what) }
 			switch n.Data {
 			case "script":
+				var text strings.Builder
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					if c.Type == html.TextNode {
+						text.WriteString(c.Data)
+					}
+				}
+				if xnetEscapeBug(text.String()) {
+					unsure = true
+					return ""
+				}
 				typ, _ := attr("type")
 				if !executableType([]byte(typ)) {
 					break
@@ -242,12 +267,6 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 						return bad("src=" + src)
 					}
 					break
-				}
-				var text strings.Builder
-				for c := n.FirstChild; c != nil; c = c.NextSibling {
-					if c.Type == html.TextNode {
-						text.WriteString(c.Data)
-					}
 				}
 				if t, ok := m.MatchText([]byte(text.String()), granted); ok {
 					return bad("inline text naming " + t.Name)
@@ -269,7 +288,7 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 				rel, _ := attr("rel")
 				href, _ := attr("href")
 				hint := false
-				for _, f := range strings.Fields(strings.ToLower(rel)) {
+				for _, f := range asciiFields(strings.ToLower(rel)) {
 					for _, h := range hintRels {
 						hint = hint || f == h
 					}
@@ -280,7 +299,7 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 			case "a", "area":
 				for _, a := range n.Attr {
 					if a.Namespace == "" && a.Key == "ping" {
-						for _, u := range strings.Fields(a.Val) {
+						for _, u := range asciiFields(a.Val) {
 							if refused(u) {
 								return bad("ping=" + u)
 							}
@@ -297,4 +316,105 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 		return ""
 	}
 	return walk(doc)
+}
+
+// xnetEscapeBug tells whether golang.org/x/net/html may have ended this
+// script's text elsewhere than the HTML standard does: in the script data
+// escaped less-than sign state ("<!--" ... "<" then neither '/' nor a
+// letter) it goes back to script data instead of script data escaped, so
+// a following "<script>" does not start the double-escaped state there.
+// The rewriter follows the standard; the oracle cannot judge such pages.
+func xnetEscapeBug(text string) bool {
+	i := strings.Index(text, "<!--")
+	if i < 0 {
+		return false
+	}
+	for t := text[i+4:]; ; {
+		k := strings.IndexByte(t, '<')
+		if k < 0 || k+1 >= len(t) {
+			return false
+		}
+		if c := t[k+1]; c != '/' && !isAlpha(c) {
+			return true
+		}
+		t = t[k+1:]
+	}
+}
+
+// asciiFields splits s on ASCII whitespace, as HTML's space-separated
+// tokens are (a vertical tab is not a separator there).
+func asciiFields(s string) []string {
+	return strings.FieldsFunc(s, func(c rune) bool { return c < 0x80 && isWS(byte(c)) })
+}
+
+// afterForeign tells whether s may have opened SVG/MathML content, where
+// the oracles do not judge the rewriter (see trackerLeft).
+func afterForeign(s string) bool {
+	s = strings.ToLower(s)
+	return strings.Contains(s, "<svg") || strings.Contains(s, "<math")
+}
+
+// bannerIsElement tells whether the injected banner is an element of the
+// parsed document: not text of a comment, script, attribute, title or
+// textarea.
+func bannerIsElement(out []byte) bool {
+	doc, err := html.ParseWithOptions(bytes.NewReader(out), html.ParseOptionEnableScripting(false))
+	if err != nil {
+		return false
+	}
+	var find func(n *html.Node) bool
+	find = func(n *html.Node) bool {
+		if n.Type == html.ElementNode && n.Data == "div" {
+			for _, a := range n.Attr {
+				if a.Key == "id" && a.Val == "cg-banner-7f3a" {
+					return true
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if find(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return find(doc)
+}
+
+// docFragments are the pieces TestRandomDocuments assembles: markup that
+// changes the tokenizer state or the namespace, and trackers.
+var docFragments = []string{
+	"<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<a href=x>", "</a>", "<span title=\"", "\">",
+	"'", "\"", ">", "<", "x", " ", "\n", "-", "!", "/", "=", "<br>", "</br>", "<table>", "<select>",
+	"<svg>", "</svg>", "<g>", "</g>", "<path/>", "<math>", "</math>", "<mi>", "</mi>", "<mglyph>",
+	"<foreignObject>", "</foreignObject>", "<desc>", "</desc>", "<title>", "</title>",
+	"<annotation-xml encoding=\"text/html\">", "<annotation-xml>", "</annotation-xml>", "<font color=red>",
+	"<![CDATA[", "]]>", "<!--", "-->", "--!>", "<!-->", "<!DOCTYPE html>", "<?x", "</ ", "</>",
+	"<script>", "</script>", "<script type=\"text/x\">", "<!--<script>", "<style>", "</style>",
+	"<textarea>", "</textarea>", "<xmp>", "</xmp>", "<noscript>", "</noscript>", "<template>", "</template>",
+	"<body>", "<BODY class=x>", "</body>",
+	`<object data="https://www.youtube.com/v">`, "</object>", `<iframe src="https://www.youtube.com/e">`, "</iframe>",
+	`<img src="https://www.facebook.com/tr?id=1">`, `<img src=//px.ads.linkedin.com/c width=1 height=1>`,
+	`<script src="https://www.googletagmanager.com/gtm.js">`, `<script>a("www.clarity.ms")`,
+	`<link rel=preconnect href=https://www.googletagmanager.com>`, `<a ping="https://www.google-analytics.com/c">`,
+	`<embed src="https://www.youtube.com/v">`, `<source srcset="https://www.facebook.com/tr 1x">`,
+	`<img src="https://pixel.adnetwork.example/p" hidden>`, "www.clarity.ms",
+}
+
+// TestRandomDocuments runs the fuzz invariants on documents assembled
+// from docFragments: structure that byte mutations rarely reach.
+func TestRandomDocuments(t *testing.T) {
+	n := 4000
+	if testing.Short() || raceEnabled {
+		n = 300
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.Reset()
+		for k := 3 + rng.IntN(30); k > 0; k-- {
+			b.WriteString(docFragments[rng.IntN(len(docFragments))])
+		}
+		checkRewrite(t, []byte(b.String()), rng.Uint64())
+	}
 }

@@ -54,6 +54,9 @@ func rewriteSplit(tb testing.TB, m *Matcher, o Options, in []byte, cuts []int, f
 		if c < prev {
 			c = prev
 		}
+		if c > len(in) {
+			c = len(in)
+		}
 		n, err := r.Write(in[prev:c])
 		require.NoError(tb, err)
 		require.Equal(tb, c-prev, n)

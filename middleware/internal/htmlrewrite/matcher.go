@@ -218,10 +218,10 @@ func (m *Matcher) Trackers() []Tracker {
 // MatchURL reports the tracker that an attribute URL would contact. rawURL
 // is an entity-decoded attribute value; leading and trailing whitespace and
 // embedded tabs and newlines are ignored as browsers do. Only absolute
-// http(s) URLs (any case, "\" taken for "/", userinfo and port ignored) and
-// scheme-relative "//host" URLs can match; relative URLs and other schemes
-// never do. It does not look at consent: the caller compares
-// t.Category with the granted categories.
+// http(s) URLs (any case, "\" taken for "/", userinfo and port ignored,
+// percent-encoded host bytes decoded) and scheme-relative "//host" URLs
+// can match; relative URLs and other schemes never do. It does not look at
+// consent: the caller compares t.Category with the granted categories.
 func (m *Matcher) MatchURL(rawURL []byte) (t *Tracker, ok bool) {
 	if m == nil {
 		return nil, false
@@ -245,16 +245,39 @@ func (m *Matcher) match(u []byte) (t *Tracker, host []byte) {
 		return nil, host
 	}
 	for _, c := range host {
-		if c >= 'A' && c <= 'Z' {
+		if c >= 'A' && c <= 'Z' || c == '%' {
 			var buf [256]byte
-			lh := buf[:len(host)]
-			for i, c := range host {
-				lh[i] = lower(c)
-			}
-			return m.lookup(lh, path), host
+			return m.lookup(foldHost(buf[:0], host), path), host
 		}
 	}
 	return m.lookup(host, path), host
+}
+
+// foldHost appends host lowercased and percent-decoded (the URL parser
+// decodes the host: "www.googletagmanager%2Ecom" is that host), without
+// trailing dots.
+func foldHost(dst, host []byte) []byte {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c == '%' && i+2 < len(host) && isHex(host[i+1]) && isHex(host[i+2]) {
+			c = unhex(host[i+1])<<4 | unhex(host[i+2])
+			i += 2
+		}
+		dst = append(dst, lower(c))
+	}
+	for len(dst) > 0 && dst[len(dst)-1] == '.' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
 }
 
 func (m *Matcher) lookup(host, path []byte) *Tracker {

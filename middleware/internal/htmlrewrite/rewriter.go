@@ -23,6 +23,7 @@ const (
 	outBufSize = 16 << 10 // coalescing buffer for edited output
 	maxFrames  = 32       // nested <noscript>/<object> frames tracked
 	maxNS      = 64       // nested SVG/MathML frames tracked
+	maxFNames  = 256      // open SVG/MathML elements tracked by name
 )
 
 // ErrClosed is returned by Write after Close.
@@ -142,10 +143,16 @@ const (
 	nsIsland // HTML content inside an integration point
 )
 
+// An nsFrame is SVG or MathML content, or HTML content inside one of its
+// integration points (an island). The frame's open elements are
+// Rewriter.fnames[base:] (name hashes; a foreign frame's root first),
+// plus over unnamed ones beyond maxFNames. The integration point of an
+// island is the last name of the foreign frame under it.
 type nsFrame struct {
-	kind  uint8
-	id    tagID // nsIsland: the integration point that ends it
-	depth int   // open foreign elements
+	kind uint8
+	id   tagID // nsIsland: the integration point
+	base int   // start of the frame's names in Rewriter.fnames
+	over int   // open elements beyond maxFNames
 }
 
 type edit struct {
@@ -199,6 +206,8 @@ type Rewriter struct {
 	hold    []byte
 
 	ns        []nsFrame
+	fnames    []uint32 // hashes of the names of open foreign elements
+	ovHash    uint32   // name hash of the tag passed through beyond MaxTagBytes
 	tmplDepth int
 
 	dec   []byte // entity-decoded attribute value
@@ -226,6 +235,7 @@ func (r *Rewriter) Reset(dst io.Writer, m *Matcher, o Options) {
 		frames: r.frames[:0],
 		hold:   shrink(r.hold),
 		ns:     r.ns[:0],
+		fnames: r.fnames[:0],
 		dec:    r.dec[:0],
 		edits:  r.edits[:0],
 		cat:    r.cat[:0],
@@ -370,7 +380,7 @@ func (r *Rewriter) process(b []byte) {
 	}
 	switch r.state {
 	case stLT, stTag, stScriptHold:
-		r.tok = append(r.tok, b[r.ts:]...)
+		r.appendTok(b[r.ts:])
 		r.ts = 0
 	}
 }
@@ -570,18 +580,94 @@ func (r *Rewriter) inForeign() bool {
 	return n > 0 && r.ns[n-1].kind != nsIsland
 }
 
-func (r *Rewriter) pushNS(kind uint8, id tagID) {
+// pushNS opens a frame; h is the name hash of a foreign frame's root.
+func (r *Rewriter) pushNS(kind uint8, id tagID, h uint32) {
 	if len(r.ns) < maxNS {
-		r.ns = append(r.ns, nsFrame{kind: kind, id: id, depth: 1})
+		r.ns = append(r.ns, nsFrame{kind: kind, id: id, base: len(r.fnames)})
+		if kind != nsIsland {
+			r.pushName(h)
+		}
 	}
+}
+
+// pushName records an element opened in the top frame.
+func (r *Rewriter) pushName(h uint32) {
+	top := &r.ns[len(r.ns)-1]
+	if top.over > 0 || len(r.fnames) >= maxFNames {
+		top.over++
+		return
+	}
+	r.fnames = append(r.fnames, h)
+}
+
+func (r *Rewriter) popNS() {
+	n := len(r.ns) - 1
+	r.fnames = r.fnames[:r.ns[n].base]
+	r.ns = r.ns[:n]
 }
 
 // popForeign leaves SVG/MathML content up to the nearest HTML context.
 func (r *Rewriter) popForeign() {
 	for n := len(r.ns); n > 0 && r.ns[n-1].kind != nsIsland; n-- {
-		r.ns = r.ns[:n-1]
+		r.popNS()
 	}
 }
+
+// closeName closes the open element of the top frame whose name hash is
+// h, with the elements opened after it. It reports false when the frame
+// has no open element of that name. Beyond maxFNames it only counts.
+func (r *Rewriter) closeName(h uint32) bool {
+	top := &r.ns[len(r.ns)-1]
+	if top.over > 0 {
+		top.over--
+		return true
+	}
+	k := len(r.fnames) - 1
+	for k >= top.base && r.fnames[k] != h {
+		k--
+	}
+	if k < top.base {
+		return false
+	}
+	r.fnames = r.fnames[:k]
+	return true
+}
+
+// openIn reports whether the top frame has open elements.
+func (r *Rewriter) openIn() bool {
+	top := &r.ns[len(r.ns)-1]
+	return top.over > 0 || len(r.fnames) > top.base
+}
+
+// closeForeign handles the end tag of a foreign element (name hash h) in
+// the top foreign frame, as the standard's "any other end tag" in foreign
+// content: the open element of that name closes with those above it, and
+// the frame with its root. It reports false when no open element of the
+// frame has that name.
+func (r *Rewriter) closeForeign(h uint32) bool {
+	if !r.closeName(h) {
+		return false
+	}
+	if !r.openIn() {
+		r.popNS()
+	}
+	return true
+}
+
+// nameHash is the FNV-1a hash of a lowercased tag name.
+func nameHash(name []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range name {
+		h = (h ^ uint32(lower(c))) * 16777619
+	}
+	return h
+}
+
+var (
+	hashSVG           = nameHash([]byte("svg"))
+	hashMath          = nameHash([]byte("math"))
+	hashAnnotationXML = nameHash([]byte("annotation-xml"))
+)
 
 // ---- tokenizer states ------------------------------------------------------
 
@@ -827,13 +913,25 @@ func (r *Rewriter) lt(b []byte) int {
 	return end
 }
 
+// appendTok appends s to the held token. It grows tok by doubling rather
+// than by append's 1.25 factor for large slices: a script held up to
+// MaxScriptBytes then allocates about twice that in all, not five times.
+func (r *Rewriter) appendTok(s []byte) {
+	if n := len(r.tok) + len(s); n > cap(r.tok) {
+		t := make([]byte, len(r.tok), max(n, 2*cap(r.tok)))
+		copy(t, r.tok)
+		r.tok = t
+	}
+	r.tok = append(r.tok, s...)
+}
+
 // tokView returns the token through b[:j], moving it into tok when part of
 // it is there already.
 func (r *Rewriter) tokView(b []byte, j int) []byte {
 	if len(r.tok) == 0 {
 		return b[r.ts:j]
 	}
-	r.tok = append(r.tok, b[r.ts:j]...)
+	r.appendTok(b[r.ts:j])
 	r.ts = j
 	return r.tok
 }
@@ -861,6 +959,7 @@ func (r *Rewriter) tag(b []byte, i int) int {
 	// what its name does to the tokenizer state.
 	view := r.tokView(b, lim)
 	r.ovID = lookupTag(tagName(view, r.isEnd))
+	r.ovHash = nameHash(tagName(view, r.isEnd))
 	r.emit(view)
 	r.tok = r.tok[:0]
 	r.state = stTagStream
@@ -916,16 +1015,25 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		if isBreakout(id) || id == tFont && !ov && fontBreakout(view, ne) {
 			r.popForeign()
 		} else {
-			top := &r.ns[len(r.ns)-1]
-			if !self {
-				if isIntegration(top.kind, id) {
-					r.pushNS(nsIsland, id)
-				} else {
-					top.depth++
-				}
-			}
+			r.foreignStart(view, ne, id, self, ov)
 			r.keepTag(view, ov)
 			return false
+		}
+	}
+	if n := len(r.ns); n > 0 {
+		// HTML content in an integration point.
+		if !self && isTextIntegration(r.ns[n-1].id) && !ov && mathGlyph(view[1:ne]) && !r.openIn() {
+			// <mglyph> and <malignmark> right in <mi> etc. are MathML.
+			r.pushNS(nsMath, tOther, nameHash(view[1:ne]))
+			r.keepTag(view, ov)
+			return false
+		}
+		if opensHTML(id, view, ne, ov) {
+			h := r.ovHash
+			if !ov {
+				h = nameHash(view[1:ne])
+			}
+			r.pushName(h)
 		}
 	}
 	switch id {
@@ -996,11 +1104,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		r.keepTag(view, ov)
 	case tSvg, tMath:
 		if !self {
-			k := nsSVG
+			k, h := nsSVG, hashSVG
 			if id == tMath {
-				k = nsMath
+				k, h = nsMath, hashMath
 			}
-			r.pushNS(k, id)
+			r.pushNS(k, id, h)
 		}
 		r.keepTag(view, ov)
 	default:
@@ -1014,18 +1122,34 @@ func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
 		if id == tBr || id == tP {
 			r.popForeign()
 		} else {
-			top := &r.ns[len(r.ns)-1]
-			if top.depth--; top.depth <= 0 {
-				r.ns = r.ns[:len(r.ns)-1]
+			if !r.closeForeign(r.endHash(view, ov)) {
+				// Not an open SVG/MathML element: the HTML rules take the
+				// tag, and close the foreign content when it names an HTML
+				// element open around it. Assume they do: taking foreign
+				// content for HTML is the safe side for <script>.
+				r.popForeign()
 			}
 			r.keepTag(view, ov)
 			return
 		}
 	}
-	if n := len(r.ns); n > 0 && r.ns[n-1].kind == nsIsland && r.ns[n-1].id == id {
-		r.ns = r.ns[:n-1]
-		r.keepTag(view, ov)
-		return
+	if n := len(r.ns); n > 0 {
+		// HTML content in an integration point.
+		if r.openIn() {
+			// The HTML rules take the tag: it closes the HTML element of
+			// that name open in the island, if any; never the
+			// integration point itself.
+			r.closeName(r.endHash(view, ov))
+		} else if id != tBr && id != tP && n > 1 {
+			// The integration point is the current node: the foreign
+			// rules close the open foreign element of that name, if any.
+			r.popNS()
+			if !r.closeForeign(r.endHash(view, ov)) {
+				r.ns = r.ns[:n] // none: the tag is ignored
+			}
+			r.keepTag(view, ov)
+			return
+		}
 	}
 	switch id {
 	case tTemplate:
@@ -1065,6 +1189,36 @@ func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
 	r.keepTag(view, ov)
 }
 
+// foreignStart handles a start tag in SVG/MathML content that does not
+// break out of it.
+func (r *Rewriter) foreignStart(view []byte, ne int, id tagID, self, ov bool) {
+	if self {
+		return
+	}
+	top := &r.ns[len(r.ns)-1]
+	h := r.ovHash
+	if !ov {
+		h = nameHash(view[1:ne])
+	}
+	if id == tSvg && top.kind == nsMath && top.over == 0 && r.fnames[len(r.fnames)-1] == hashAnnotationXML {
+		// <svg> in a MathML <annotation-xml> is SVG.
+		r.pushNS(nsSVG, tSvg, h)
+		return
+	}
+	r.pushName(h)
+	if isIntegration(top.kind, id) && (id != tAnnotationXML || ov || htmlEncoding(view, ne)) {
+		r.pushNS(nsIsland, id, 0)
+	}
+}
+
+// endHash is the name hash of an end tag.
+func (r *Rewriter) endHash(view []byte, ov bool) uint32 {
+	if ov {
+		return r.ovHash
+	}
+	return nameHash(tagName(view, true))
+}
+
 func isIntegration(kind uint8, id tagID) bool {
 	if kind == nsSVG {
 		return id == tForeignObject || id == tDesc || id == tTitle
@@ -1074,6 +1228,54 @@ func isIntegration(kind uint8, id tagID) bool {
 		return true
 	}
 	return false
+}
+
+// isTextIntegration: the MathML text integration points.
+func isTextIntegration(id tagID) bool {
+	switch id {
+	case tMi, tMo, tMn, tMs, tMtext:
+		return true
+	}
+	return false
+}
+
+func mathGlyph(name []byte) bool {
+	return eqFold(name, "mglyph") || eqFold(name, "malignmark")
+}
+
+// htmlEncoding: an <annotation-xml> whose encoding makes it an HTML
+// integration point.
+func htmlEncoding(view []byte, ne int) bool {
+	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
+		if eqFold(view[a.ns:a.ne], "encoding") {
+			v := view[a.vs:a.ve]
+			return eqFold(v, "text/html") || eqFold(v, "application/xhtml+xml")
+		}
+	}
+	return false
+}
+
+// opensHTML tells whether an HTML start tag leaves an element open whose
+// end tag comes through endTag: not a void element, nor a raw text one
+// (its end tag is consumed with its text), nor svg or math (their own
+// frames follow them).
+func opensHTML(id tagID, view []byte, ne int, ov bool) bool {
+	switch id {
+	case tArea, tBr, tEmbed, tImg, tLink, tSource, tScript, tStyle, tXmp, tNoembed, tNoframes,
+		tTitle, tTextarea, tIframe, tPlaintext, tSvg, tMath:
+		return false
+	}
+	if ov {
+		return true
+	}
+	switch n := view[1:ne]; {
+	case eqFold(n, "base"), eqFold(n, "basefont"), eqFold(n, "bgsound"), eqFold(n, "col"),
+		eqFold(n, "frame"), eqFold(n, "hr"), eqFold(n, "image"), eqFold(n, "input"),
+		eqFold(n, "keygen"), eqFold(n, "meta"), eqFold(n, "param"), eqFold(n, "track"),
+		eqFold(n, "wbr"):
+		return false
+	}
+	return true
 }
 
 // fontBreakout: <font> with color, face or size leaves foreign content.

@@ -230,7 +230,6 @@ func nextAttr(t []byte, i int) (a attr, next int, ok bool) {
 		case k < n && (t[k] == '"' || t[k] == '\''):
 			e := bytes.IndexByte(t[k+1:n], t[k])
 			if e < 0 {
-				e = n - k - 1
 				a.vs, a.ve, a.end = k+1, n, n
 			} else {
 				a.vs, a.ve, a.end = k+1, k+1+e, k+2+e
@@ -302,7 +301,9 @@ func (s *scriptScan) name(c byte) {
 
 func (s *scriptScan) isScript() bool { return s.ok && s.n == 6 }
 
-func isDelim(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '/' || c == '>' }
+func isDelim(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '/' || c == '>'
+}
 
 // scan continues at b[i]; found reports an appropriate end tag "</script"
 // followed by whitespace, '/' or '>', and j is the index of that byte.
@@ -603,9 +604,9 @@ func isBreakout(id tagID) bool {
 }
 
 // decodeAttr appends v to dst with character references decoded and tabs
-// and newlines dropped (the URL parser drops them). It decodes numeric
-// references and the named references that can spell URL syntax; other
-// named references are kept as written.
+// and newlines dropped, written or referenced (the URL parser drops them).
+// It decodes numeric references and the named references that can spell
+// URL syntax; other named references are kept as written.
 func decodeAttr(dst, v []byte) []byte {
 	for len(v) > 0 {
 		k := 0
@@ -627,7 +628,9 @@ func decodeAttr(dst, v []byte) []byte {
 			v = v[1:]
 			continue
 		}
-		dst = utf8.AppendRune(dst, r)
+		if r != '\t' && r != '\n' && r != '\r' { // &Tab;, &NewLine;, &#10; ...
+			dst = utf8.AppendRune(dst, r)
+		}
 		v = v[n:]
 	}
 	return dst
@@ -724,16 +727,10 @@ var isNameEnd = func() (t [256]bool) {
 	return t
 }()
 
-// findTagEnd is the non-resumable twin of tagScan for a tag whose name
-// ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index after
-// the closing '>', whether the tag is self-closing, and true; or false
-// when b ends first.
-func findTagEnd(b []byte, i int) (end int, self, ok bool) {
-	end, self, _, ok = findTagEndPing(b, i)
-	return
-}
-
-// findTagEndPing is findTagEnd that also reports an attribute named ping.
+// findTagEndPing is the non-resumable twin of tagScan for a tag whose
+// name ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index
+// after the closing '>', whether the tag is self-closing, whether it has
+// an attribute named ping, and true; or false when b ends first.
 func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 	n := len(b)
 	sl := false

@@ -1,0 +1,6 @@
+//go:build race
+
+package htmlrewrite
+
+// raceEnabled: the race detector changes allocation counts and speed.
+const raceEnabled = true
