@@ -42,6 +42,14 @@ func Page(size int) []byte {
 	return p
 }
 
+// Head is the start of every generated page: a head with tracker loaders
+// (GA, GTM, Meta), JSON-LD and CSS, up to the opening of <main>.
+const Head = pageHead
+
+// Tail is the end of every generated page: footer scripts and the tracker
+// snippets at the end of the body.
+const Tail = pageTail
+
 const pageHead = `<!DOCTYPE html>
 <html lang="de">
 <head>
