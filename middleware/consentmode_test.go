@@ -72,3 +72,31 @@ func TestGoogleConsentModeInTheStateJSON(t *testing.T) {
 	assert.Equal(t, "granted", state.ConsentMode["analytics_storage"])
 	assert.Equal(t, "denied", state.ConsentMode["ad_storage"])
 }
+
+func TestGoogleConsentModeScriptComesFirstInHead(t *testing.T) {
+	m, _ := newTestMiddleware(t, GoogleConsentMode(nil))
+	page := `<!doctype html><html><head><meta charset="utf-8"><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><p>x</p>`
+	h := htmlHandler(page, "Content-Security-Policy", "script-src 'nonce-Q2xhcmE=' 'strict-dynamic'")
+	t.Run("undecided: default only, with the nonce", func(t *testing.T) {
+		body := get(m, h, "/").Body.String()
+		assert.True(t, strings.HasPrefix(body, `<!doctype html><html><head><script nonce="Q2xhcmE=">window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('consent','default',{`), body[:120])
+		assert.NotContains(t, body, "'update'")
+	})
+	t.Run("decided: default then update, gtag kept", func(t *testing.T) {
+		body := get(m, h, "/", decide(t, m, save(string(consent.Analytics)))).Body.String()
+		assert.Contains(t, body, `gtag('consent','update',{"ad_personalization":"denied","ad_storage":"denied","ad_user_data":"denied","analytics_storage":"granted"`)
+		assert.Contains(t, body, `<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`)
+		assert.Less(t, strings.Index(body, "gtag('consent','default'"), strings.Index(body, "gtag/js"))
+	})
+	t.Run("htmx partials get none", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("HX-Request", "true")
+		rec := httptest.NewRecorder()
+		m.Handler(htmlHandler(`<div><script>x()</script></div>`)).ServeHTTP(rec, req)
+		assert.Equal(t, `<div><script>x()</script></div>`, rec.Body.String())
+	})
+	t.Run("off by default", func(t *testing.T) {
+		m, _ := newTestMiddleware(t)
+		assert.NotContains(t, get(m, h, "/").Body.String(), "gtag('consent'")
+	})
+}

@@ -66,8 +66,8 @@ func effectiveSource(policy string, names ...string) (string, bool) {
 func sourceNonce(src string) (nonce string, unsafeInline bool) {
 	for _, tok := range strings.Fields(src) {
 		if len(tok) > len("'nonce-'") && strings.HasPrefix(strings.ToLower(tok), "'nonce-") && tok[len(tok)-1] == '\'' {
-			if nonce == "" {
-				nonce = tok[len("'nonce-") : len(tok)-1]
+			if v := tok[len("'nonce-") : len(tok)-1]; nonce == "" && isBase64(v) {
+				nonce = v
 			}
 		} else if strings.EqualFold(tok, "'unsafe-inline'") {
 			unsafeInline = true
@@ -92,4 +92,16 @@ func (rw *responseWriter) injection(h http.Header, lang int) banner.Injection {
 		}
 	}
 	return in
+}
+
+// isBase64 reports whether a nonce is base64 or base64url, the only forms
+// CSP allows; anything else is not copied into the page.
+func isBase64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -50,13 +50,14 @@ func ParseMode(s string) (Mode, error) {
 type htmlPlan struct {
 	granted       uint64
 	inject        bool // the banner, or the settings control
+	head          bool // the Google Consent Mode script
 	lang          int  // the banner's language (banner.Catalog.Pick)
 	beaconAllowed bool
 }
 
 // rewrites reports whether the plan changes anything at all.
 func (m *Middleware) rewrites(p htmlPlan) bool {
-	return p.inject || m.trackerCats&^p.granted != 0 || (m.beacons && !p.beaconAllowed)
+	return p.inject || p.head || m.trackerCats&^p.granted != 0 || (m.beacons && !p.beaconAllowed)
 }
 
 // grantedBits maps a consent to the rewriter's category bits (policy order).
@@ -80,7 +81,9 @@ func (rw *responseWriter) plan() htmlPlan {
 	} else {
 		p.beaconAllowed = p.granted&m.allCats == m.allCats
 	}
-	p.inject = m.banner != nil && (!rw.consent.Decided() || m.settingsControl) && !rw.noBanner && len(rw.req.Header["Hx-Request"]) == 0
+	partial := len(rw.req.Header["Hx-Request"]) != 0
+	p.inject = m.banner != nil && (!rw.consent.Decided() || m.settingsControl) && !rw.noBanner && !partial
+	p.head = m.consentMode != nil && !partial
 	if p.inject {
 		p.lang = m.catalog.Pick(rw.req.Header.Get("Accept-Language"))
 	}
@@ -108,6 +111,7 @@ var rewriterPool = sync.Pool{New: func() any { return new(htmlRewrite) }}
 type htmlRewrite struct {
 	rw     htmlrewrite.Rewriter
 	inject []byte
+	head   []byte
 }
 
 // weakETag makes a strong validator weak and ties it to the visitor's

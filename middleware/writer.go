@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/banner"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 )
 
@@ -234,8 +235,22 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 
 	hr := rewriterPool.Get().(*htmlRewrite)
 	hr.inject = hr.inject[:0]
+	var in banner.Injection
+	if p.inject || p.head {
+		in = rw.injection(h, p.lang)
+	}
 	if p.inject {
-		hr.inject = m.banner.Append(hr.inject, rw.injection(h, p.lang))
+		hr.inject = m.banner.Append(hr.inject, in)
+	}
+	hr.head = hr.head[:0]
+	if p.head {
+		hr.head = append(hr.head, "<script"...)
+		if in.ScriptNonce != "" {
+			hr.head = append(append(append(hr.head, ` nonce="`...), in.ScriptNonce...), '"')
+		}
+		hr.head = append(hr.head, '>')
+		hr.head = append(hr.head, m.consentMode.script(p.granted, rw.consent.Decided())...)
+		hr.head = append(hr.head, "</script>"...)
 	}
 	opts := m.rewriteOptions
 	opts.Granted = p.granted
@@ -243,6 +258,9 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	opts.SiteHost = hostOnly(rw.req.Host)
 	if p.inject {
 		opts.Inject = hr.inject
+	}
+	if p.head {
+		opts.InjectHead = hr.head
 	}
 	rw.html = hr
 	var out io.Writer = rw.w

@@ -49,6 +49,11 @@ type Options struct {
 	Granted uint64
 	// Mode is Strip or Defer.
 	Mode Mode
+	// InjectHead is inserted once, right after the first real opening
+	// <head> tag, or, when a <script> or <body> start tag comes first (the
+	// head tag is optional in HTML), right before that tag: so it runs
+	// before any script of the page. nil injects nothing.
+	InjectHead []byte
 	// Inject is inserted right after the first real opening <body> tag
 	// (not one inside a comment, script, attribute, template, noscript or
 	// removed element), once. nil injects nothing.
@@ -171,7 +176,8 @@ type Rewriter struct {
 
 	closed   bool
 	changed  bool
-	injected bool
+	injected     bool
+	headInjected bool
 	// A literal '<' was just emitted as text (adjLT), so the tag at hand
 	// follows it (tagAdj): removing that tag must not join the '<' with
 	// the text after it into a new tag.
@@ -494,6 +500,20 @@ func (r *Rewriter) text(s []byte) {
 }
 
 // keepTag emits a kept tag (unless ov: it was already passed through).
+// topLevel reports whether the tag at hand is in the document itself: not
+// in a template, a held frame (noscript, removed object) or foreign content.
+func (r *Rewriter) topLevel() bool {
+	return r.tmplDepth == 0 && len(r.frames) == 0 && len(r.ns) == 0
+}
+
+func (r *Rewriter) injectHead() {
+	r.headInjected = true
+	if len(r.o.InjectHead) > 0 {
+		r.emit(r.o.InjectHead)
+		r.changed = true
+	}
+}
+
 func (r *Rewriter) keepTag(view []byte, ov bool) {
 	if !ov {
 		r.emit(view)
@@ -1036,7 +1056,15 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.pushName(h)
 		}
 	}
+	if r.o.InjectHead != nil && !r.headInjected && (id == tScript || id == tBody) && !ov && r.topLevel() {
+		r.injectHead()
+	}
 	switch id {
+	case tHead:
+		r.keepTag(view, ov)
+		if r.o.InjectHead != nil && !r.headInjected && r.topLevel() {
+			r.injectHead()
+		}
 	case tScript:
 		return r.scriptStart(view, ne, ov)
 	case tStyle, tXmp, tNoembed, tNoframes, tTitle, tTextarea:

@@ -529,6 +529,7 @@ const (
 	tBr
 	tP
 	tFont
+	tHead
 	tBreakout
 )
 
@@ -563,12 +564,12 @@ func init() {
 		"textarea": tTextarea, "plaintext": tPlaintext, "template": tTemplate, "svg": tSvg,
 		"math": tMath, "foreignobject": tForeignObject, "desc": tDesc, "mi": tMi, "mo": tMo,
 		"mn": tMn, "ms": tMs, "mtext": tMtext, "annotation-xml": tAnnotationXML, "br": tBr,
-		"p": tP, "font": tFont,
+		"p": tP, "font": tFont, "head": tHead,
 	} {
 		add(name, id)
 	}
 	for _, name := range []string{"b", "big", "blockquote", "center", "code", "dd", "div", "dl",
-		"dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "li", "listing", "menu",
+		"dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "listing", "menu",
 		"meta", "nobr", "ol", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
 		"table", "tt", "u", "ul", "var"} {
 		add(name, tBreakout)
@@ -597,7 +598,7 @@ func lookupTag(name []byte) tagID {
 // isBreakout: HTML elements whose start tag ends SVG/MathML content.
 func isBreakout(id tagID) bool {
 	switch id {
-	case tBreakout, tBody, tEmbed, tImg, tBr, tP:
+	case tBreakout, tBody, tEmbed, tImg, tBr, tP, tHead:
 		return true
 	}
 	return false
@@ -833,7 +834,7 @@ func init() {
 		"iframe": tIframe, "img": tImg, "link": tLink, "noscript": tNoscript, "object": tObject,
 		"script": tScript, "source": tSource, "style": tStyle, "xmp": tXmp, "noembed": tNoembed,
 		"noframes": tNoframes, "title": tTitle, "textarea": tTextarea, "template": tTemplate,
-		"svg": tSvg, "math": tMath}
+		"svg": tSvg, "math": tMath, "head": tHead}
 	// plaintext has 9 bytes: fastTag checks it apart.
 	seed := uint64(0x9E3779B97F4A7C15)
 search:

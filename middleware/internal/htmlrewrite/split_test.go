@@ -41,7 +41,7 @@ func splitOptions() map[string]Options {
 	d.Inject = []byte(banner)
 	g := injectOpts()
 	g.Granted = allGranted
-	return map[string]Options{"strip": injectOpts(), "defer": d, "granted": g}
+	return map[string]Options{"strip": injectOpts(), "defer": d, "granted": g, "head": headOpts()}
 }
 
 // splitter rewrites documents cut at given offsets with one pooled
