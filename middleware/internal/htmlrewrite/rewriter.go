@@ -174,8 +174,8 @@ type Rewriter struct {
 	o   Options
 	err error
 
-	closed   bool
-	changed  bool
+	closed       bool
+	changed      bool
 	injected     bool
 	headInjected bool
 	// A literal '<' was just emitted as text (adjLT), so the tag at hand
