@@ -1,8 +1,9 @@
 // Package htmlrewrite is ConsentGate's streaming HTML rewriter: it removes
 // (or defers) the elements that would make the browser contact a tracker
 // whose consent category the visitor has not granted, and injects the
-// banner markup after the opening <body> tag, without building a tree and
-// without re-serializing anything it keeps.
+// banner markup after the opening <body> tag (and, optionally, a script
+// first in <head>), without building a tree and without re-serializing
+// anything it keeps.
 //
 // # Use
 //
@@ -74,9 +75,10 @@
 // are decided; only the element under decision is held:
 //
 //   - a tag until its '>', up to MaxTagBytes (64 KiB). A longer tag is
-//     passed through unchanged from that point on: no removal or
-//     injection decision is taken on it, but its name still drives the
-//     tokenizer (a long <script ...> still starts script data);
+//     passed through unchanged from that point on: no removal decision is
+//     taken on it (an overlong <body ...> still gets the injection after
+//     it), and its name still drives the tokenizer (a long <script ...>
+//     still starts script data);
 //   - an inline executable script until its end tag, up to MaxScriptBytes
 //     (256 KiB) including its start tag. A longer script is decided on its
 //     first MaxScriptBytes: removed (the rest dropped as it streams) if a
