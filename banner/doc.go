@@ -1,4 +1,7 @@
-// Package banner renders what the visitor sees: the consent banner, the
-// preferences page and the cookie policy page, from the policy and the
-// visitor's current consent, with html/template and embedded assets.
+// Package banner renders what the visitor sees, from the policy and the
+// visitor's current consent, with html/template and embedded assets: the
+// consent banner and the "Cookie settings" control the middleware injects
+// (Banner), their stylesheet and script (Asset), the preferences, cookie
+// policy and policy changes pages (Pages), and the texts in every language
+// the site offers (Catalog: English, German and French built in).
 package banner

@@ -14,9 +14,14 @@
 // consent.FromContext) and filters the response: each Set-Cookie whose
 // category the visitor has not granted is dropped before the browser sees
 // it, and cookies of refused categories that the browser still sends are
-// expired. It also serves the consent endpoint under its prefix (default
-// /consent): POST to record a choice, GET for the choice as JSON, and the
-// preferences and cookie policy pages.
+// expired. HTML pages are rewritten as they stream: tags that would contact
+// a tracker of a refused category (scripts, inline loaders, pixels, frames,
+// link hints, ping attributes, undeclared web beacons) are removed or, with
+// TagMode(Defer), made inert, and the banner is injected after <body> for a
+// visitor who has not decided. It also serves the consent endpoint under its
+// prefix (default /consent): POST to record a choice, GET for the choice as
+// JSON, the preferences, cookie policy and policy changes pages, and the
+// banner's assets.
 //
 // The DNT header is deliberately ignored, as the default policy says.
 package middleware
