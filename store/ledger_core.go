@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// ledgerBackend is what a database does for the ledger. Errors are the
+// database's own; the ledger wraps them in ErrLedgerUnavailable.
+type ledgerBackend interface {
+	// insert stores recs in one transaction, skipping RequestIDs already
+	// stored, and returns once it is committed.
+	insert(ctx context.Context, recs []Record) error
+	lookup(ctx context.Context, consentID string) ([]Record, error)
+	// scan calls fn for each record with from <= Time < to, oldest first.
+	scan(ctx context.Context, from, to time.Time, fn func(*Record) error) error
+	purge(ctx context.Context, before time.Time) (int64, error)
+	close() error
+}
+
+// errClosed is what a closed ledger answers: unavailable (so the endpoint
+// answers 503 with one check) and closed.
+var errClosed = fmt.Errorf("%w: %w", ErrLedgerUnavailable, ErrLedgerClosed)
+
+// Open ends of an export range.
+var (
+	exportMin = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	exportMax = time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// ledger is the Ledger of every backend: the group writer, the background
+// purge and the export formats are the same for all.
+type ledger struct {
+	b   ledgerBackend
+	w   *groupWriter
+	cfg ledgerConfig
+
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup // reads and purges that Close waits for
+
+	stopPurge context.CancelFunc
+	purgeDone chan struct{}
+}
+
+func newLedger(b ledgerBackend, cfg ledgerConfig) *ledger {
+	l := &ledger{b: b, cfg: cfg}
+	l.w = newGroupWriter(b.insert, &l.cfg)
+	if cfg.retention > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		l.stopPurge, l.purgeDone = cancel, make(chan struct{})
+		go l.purgeLoop(ctx)
+	}
+	return l
+}
+
+func (l *ledger) Record(ctx context.Context, rec Record) error {
+	if err := rec.normalize(l.cfg.now()); err != nil {
+		return err
+	}
+	return l.w.submit(ctx, rec)
+}
+
+// enter registers a read or purge, unless the ledger is closed.
+func (l *ledger) enter() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errClosed
+	}
+	l.inflight.Add(1)
+	return nil
+}
+
+func (l *ledger) Lookup(ctx context.Context, consentID string) ([]Record, error) {
+	if consentID == "" {
+		return []Record{}, nil // no record has an empty consent ID
+	}
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.inflight.Done()
+	recs, err := l.b.lookup(ctx, consentID)
+	if err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	if recs == nil {
+		recs = []Record{}
+	}
+	return recs, nil
+}
+
+func (l *ledger) Export(ctx context.Context, from, to time.Time, w io.Writer, format ExportFormat) error {
+	enc, err := newExportEncoder(w, format)
+	if err != nil {
+		return err
+	}
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.inflight.Done()
+	if from.IsZero() {
+		from = exportMin
+	}
+	if to.IsZero() {
+		to = exportMax
+	}
+	var writeErr error
+	err = l.b.scan(ctx, from.UTC(), to.UTC(), func(rec *Record) error {
+		writeErr = enc.write(rec)
+		return writeErr
+	})
+	if writeErr != nil {
+		return fmt.Errorf("store: write ledger export: %w", writeErr)
+	}
+	if err != nil {
+		return unavailable(ctx, err)
+	}
+	if err := enc.flush(); err != nil {
+		return fmt.Errorf("store: write ledger export: %w", err)
+	}
+	return nil
+}
+
+func (l *ledger) Purge(ctx context.Context, olderThan time.Time) (int64, error) {
+	if err := l.enter(); err != nil {
+		return 0, err
+	}
+	defer l.inflight.Done()
+	n, err := l.b.purge(ctx, olderThan.UTC())
+	if err != nil {
+		return n, unavailable(ctx, err)
+	}
+	return n, nil
+}
+
+func (l *ledger) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.w.stop()
+	if l.stopPurge != nil {
+		l.stopPurge()
+		<-l.purgeDone
+	}
+	l.inflight.Wait()
+	return l.b.close()
+}
+
+// unavailable wraps a database error, but leaves the caller's own
+// cancellation as it is: that is not the database's fault.
+func unavailable(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
+}
