@@ -97,8 +97,11 @@ fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
 	done; \
 	echo "fuzz: ran $$n fuzz target(s)"
 
+# The browser tests live in internal/e2e (build tag e2e); `make test` runs the
+# rest. -v lists each test (and says why they skip without chromium), and the
+# screenshot paths the tests log.
 e2e: ## Run end-to-end (browser) tests, build tag e2e, Debian chromium
-	$(GO) test -tags e2e -count=1 ./...
+	$(GO) test -tags e2e -count=1 -v -timeout 5m ./internal/e2e/...
 
 tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing or outdated)
 	@$(call go-install,staticcheck,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION),)

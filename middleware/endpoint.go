@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,8 +175,10 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		Given:         now,
 		Updated:       now,
 	}
+	withdrawn := false
 	if prev, _, err := m.codec.Decode(r, m.policy); err == nil {
 		v.ID, v.Given = prev.ID, prev.Given
+		withdrawn = method == consent.RejectAll && grantsBeyond(prev.Granted, m.required)
 	} else {
 		v.ID = store.NewID()
 	}
@@ -184,9 +188,15 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot record consent", http.StatusInternalServerError)
 		return
 	}
+	gpcRefuses := m.gpc && gpcSignal(r) && v.Method != consent.Custom
+	// The proof goes first: a visitor must not hold a cookie the site
+	// cannot show was given.
+	if m.ledger != nil && !m.record(w, r, v, withdrawn, gpcRefuses) {
+		return
+	}
 	h := w.Header()
 	h.Add("Set-Cookie", cookie.String())
-	if m.gpc && gpcSignal(r) && v.Method != consent.Custom {
+	if gpcRefuses {
 		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
 	}
 	m.expireRefused(h, r, v)
@@ -324,3 +334,54 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 		_, _ = w.Write(buf.Bytes())
 	}
 }
+
+// grantsBeyond reports whether granted holds a category not in required: a
+// visitor who rejects all after that withdraws consent (Art. 7(3)).
+func grantsBeyond(granted, required []consent.CategoryID) bool {
+	for _, id := range granted {
+		if !slices.Contains(required, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// record writes the decision to the ledger and reports whether it is
+// durable. When it is not, it answers 503 (no cookie is set) or, when the
+// client has gone, nothing.
+func (m *Middleware) record(w http.ResponseWriter, r *http.Request, v *consent.Consent, withdrawn, gpcRefuses bool) bool {
+	action := store.ActionFor(v.Method)
+	if withdrawn {
+		action = store.ActionWithdraw
+	}
+	lang := m.catalog.Texts(m.catalog.Pick(r.Header.Get("Accept-Language"))).Lang()
+	rec := store.NewRecord(r, m.policy, v, action, lang, m.pseudo)
+	rec.GPC = gpcRefuses
+	err := m.ledger.Record(r.Context(), rec)
+	switch {
+	case err == nil:
+		return true
+	case r.Context().Err() != nil:
+		return false // the visitor left; nothing to answer
+	case errors.Is(err, store.ErrLedgerUnavailable):
+		m.log.Error("consent: the ledger cannot record consent: answering 503", "error", err)
+		w.Header().Set("Retry-After", "5")
+		if wantsJSON(r) {
+			writeJSON(w, r, http.StatusServiceUnavailable, map[string]string{"error": "consent cannot be recorded right now: try again"})
+		} else {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, unavailablePage)
+		}
+	default:
+		m.log.Error("consent: the ledger refused a record", "error", err)
+		http.Error(w, "cannot record consent", http.StatusInternalServerError)
+	}
+	return false
+}
+
+// unavailablePage is the answer when the ledger is down: short, no script,
+// and nothing was changed.
+const unavailablePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Try again</title></head>
+<body><main><h1>Your choice could not be saved</h1><p>We could not record your cookie choice just now, so nothing was changed. Please go back and try again in a moment.</p></main></body></html>
+`

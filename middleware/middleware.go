@@ -48,6 +48,8 @@ type Middleware struct {
 	settingsControl bool
 	assets          banner.Assets
 	consentMode     *consentMode // nil: off
+	ledger          store.Ledger // nil: decisions are not recorded
+	pseudo          *store.Pseudonymizer
 	debug           bool
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 }
@@ -142,6 +144,8 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		beacons:         cfg.beacons,
 		banner:          bnr,
 		debug:           cfg.debug,
+		ledger:          cfg.ledger,
+		pseudo:          cfg.pseudo,
 		assets:          cfg.assets,
 		settingsControl: cfg.settingsControl,
 	}

@@ -37,6 +37,8 @@ type config struct {
 	consentMode     ConsentModeMap
 	debug           bool
 	bannerTemplate  string
+	ledger          store.Ledger
+	pseudo          *store.Pseudonymizer
 }
 
 func defaults() config {
@@ -196,3 +198,16 @@ func Debug(on bool) Option { return func(c *config) { c.debug = on } }
 // banner.DefaultTemplate. Colours, fonts and spacing are easier to change
 // with the CSS custom properties (--cg-bg, --cg-fg, --cg-accent, …).
 func BannerTemplate(tmpl string) Option { return func(c *config) { c.bannerTemplate = tmpl } }
+
+// Ledger records every decision the consent endpoint accepts in l, the
+// proof of consent (see store.OpenLedger): the consent cookie is set only
+// once the record is durable, and when the ledger cannot write the endpoint
+// answers 503 and sets no cookie. The middleware does not close l. Default
+// none: nothing is recorded, and the site holds no proof of consent beyond
+// the visitor's cookie.
+func Ledger(l store.Ledger) Option { return func(c *config) { c.ledger = l } }
+
+// LedgerPseudonyms sets how client data is pseudonymised in ledger records
+// (see store.NewPseudonymizer). Default: the IP address truncated to its /24
+// or /48 and the User-Agent hashed with SHA-256.
+func LedgerPseudonyms(p *store.Pseudonymizer) Option { return func(c *config) { c.pseudo = p } }

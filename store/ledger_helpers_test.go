@@ -3,24 +3,18 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/internal/pgtest"
 	"github.com/consentgate/consent/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
-// postgresEnv names the PostgreSQL server the PostgreSQL tests use; CI sets
-// it, and without it they skip.
-const postgresEnv = "CONSENT_TEST_POSTGRES_URL"
-
-const skipPostgres = postgresEnv + " is not set: skipping PostgreSQL ledger tests"
 
 // ledgerBackend makes a fresh, empty ledger URL for one test.
 type ledgerBackend struct {
@@ -40,51 +34,16 @@ func sqliteURL(t testing.TB) string {
 	return "sqlite://" + filepath.Join(t.TempDir(), "ledger.db")
 }
 
-// postgresURL returns the test server's URL with search_path set to a new
-// schema that is dropped after the test, so that tests and packages running
-// in parallel never see each other's tables. It skips without the server.
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(skipPostgres)
-	}
-	schema := "ledger_test_" + store.NewID()[:16]
-	conn := pgConnect(t, base)
-	_, err := conn.Exec(context.Background(), "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("drop test schema %s: %v", schema, err)
-			return
-		}
-		defer func() { _ = c.Close(context.Background()) }()
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop test schema %s: %v", schema, err)
-		}
-	})
-	return withQuery(t, base, "search_path", schema)
-}
+// postgresURL returns a URL of the test server with a schema of its own
+// (see pgtest.URL); it skips without the server.
+func postgresURL(t testing.TB) string { return pgtest.URL(t) }
 
 // pgConnect opens a plain connection, closed after the test.
-func pgConnect(t testing.TB, rawURL string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), rawURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	return conn
-}
+func pgConnect(t testing.TB, rawURL string) *pgx.Conn { return pgtest.Connect(t, rawURL) }
 
 // withQuery sets one query parameter of a URL.
 func withQuery(t testing.TB, rawURL, key, value string) string {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.WithQuery(t, rawURL, key, value)
 }
 
 // openLedger opens a ledger without the background purge (tests that want

@@ -48,12 +48,17 @@
 
   function applied(state) {
     var b = d.getElementById("consentgate-banner");
+    // Focus must not be lost with the banner: it moves to the control that
+    // reopens the choice.
+    var hadFocus = b && b.contains(d.activeElement);
     if (b) b.remove();
     if (dialog && dialog.open) dialog.close();
-    if (!d.getElementById("consentgate-settings")) {
-      var s = el("a", { id: "consentgate-settings", "class": "cg-settings", href: prefix + "/preferences", "data-consent-open": "" }, state.texts.settings);
+    var s = d.getElementById("consentgate-settings");
+    if (!s) {
+      s = el("a", { id: "consentgate-settings", "class": "cg-settings", href: prefix + "/preferences", "data-consent-open": "" }, state.texts.settings);
       d.body.appendChild(s);
     }
+    if (hadFocus) s.focus();
     activate(state.consent.granted || []);
     if (typeof window.gtag === "function" && state.consentMode) window.gtag("consent", "update", state.consentMode);
     announce(state.texts.saved);
