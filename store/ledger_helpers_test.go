@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 // ledgerBackend makes a fresh, empty ledger URL for one test.
 type ledgerBackend struct {
 	name string

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/middleware"
+)
+
+// newMiddleware builds the consent middleware the flags describe.
+func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger) (*middleware.Middleware, error) {
+	// middleware.New would reject a bad language too, but without naming the
+	// flag; building the catalog first is cheap and does.
+	if _, err := banner.NewCatalog(policy, banner.Fallback(c.language)); err != nil {
+		return nil, &flagError{flag: "language", msg: err.Error(), src: c.languageSrc}
+	}
+	opts := []middleware.Option{
+		middleware.Keys(c.keys...),
+		middleware.Logger(logger),
+		middleware.Prefix(c.prefix),
+		middleware.TagMode(c.mode),
+		middleware.GPC(c.gpc),
+		middleware.Debug(c.debug),
+		middleware.Language(c.language),
+	}
+	if c.insecureDev {
+		opts = append(opts, middleware.InsecureDev())
+	}
+	if c.consentMode {
+		opts = append(opts, middleware.GoogleConsentMode(nil))
+	}
+	return middleware.New(policy, opts...)
+}
+
+// newHandler is the whole proxy: the health check, answered here, and
+// everything else through the middleware to upstream.
+func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.Handler {
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(c.upstream) // upstream sees its own Host; the visitor's is in X-Forwarded-Host
+			pr.SetXForwarded()
+			limitAcceptEncoding(pr.Out.Header)
+		},
+		Transport: newTransport(),
+		// Flush after every write, so that the start of a slow page (and the
+		// banner in it) reaches the visitor before upstream has finished.
+		// Writes and flushes then stay on one goroutine, too.
+		FlushInterval: -1,
+		ModifyResponse: func(res *http.Response) error {
+			if res.StatusCode == http.StatusSwitchingProtocols {
+				moveUpgradeCookies(res)
+			}
+			return nil
+		},
+		ErrorHandler: upstreamError(logger),
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	proxied := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), writerHeaderKey{}, w.Header())))
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == c.healthz {
+			healthz(w, r)
+			return
+		}
+		proxied.ServeHTTP(w, r)
+	})
+}
+
+// writerHeaderKey finds, in a request's context, the header map of the
+// middleware's response writer.
+type writerHeaderKey struct{}
+
+// moveUpgradeCookies hands the Set-Cookie headers of a protocol switch
+// (WebSocket) to the middleware's writer. ReverseProxy writes a 101 itself on
+// the hijacked connection and copies upstream's headers only after Hijack,
+// which is where the middleware filters them: moved beforehand, they are
+// filtered by the visitor's consent like those of any other response.
+func moveUpgradeCookies(res *http.Response) {
+	h, ok := res.Request.Context().Value(writerHeaderKey{}).(http.Header)
+	if !ok {
+		return
+	}
+	for _, line := range res.Header.Values("Set-Cookie") {
+		h.Add("Set-Cookie", line)
+	}
+	res.Header.Del("Set-Cookie")
+}
+
+// newTransport is how the proxy reaches upstream.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Every visitor's requests go to the one upstream host: the default of
+	// two idle connections per host would make most requests dial anew.
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// healthz tells a load balancer that the proxy runs. It says nothing of
+// upstream, so that an upstream outage does not take the proxy (and its 502
+// page) out of rotation.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+// badGatewayPage is all a visitor learns of an upstream failure; the details
+// go to the log.
+const badGatewayPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>502 Bad Gateway</title></head>
+<body><h1>502 Bad Gateway</h1><p>upstream unavailable</p><p>Please try again in a moment.</p></body></html>
+`
+
+// upstreamError answers 502 when upstream cannot be reached or fails before
+// its response starts.
+func upstreamError(logger *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() != nil {
+			// The visitor left: nobody reads the answer, and upstream may
+			// be fine.
+			logger.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "error", err)
+		} else {
+			logger.Warn("upstream unavailable", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+		middleware.HideBanner(w) // an error page is no place to ask for consent
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, badGatewayPage)
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Server limits. There is no write timeout: it bounds the whole response,
+// so it would cut off a streamed page, a server-sent event stream or a large
+// download from a slow upstream midway, whatever its length.
+const (
+	readHeaderTimeout = 10 * time.Second
+	// readTimeout bounds reading the request with its body (an upload).
+	// net/http lifts it once the body is read and on Hijack, so it never
+	// cuts off a long response or a WebSocket.
+	readTimeout = 5 * time.Minute
+	idleTimeout = 2 * time.Minute
+	// maxHeaderBytes is above nginx's default (4 buffers of 8 KiB), so
+	// that no request a site accepts today is refused here.
+	maxHeaderBytes = 64 << 10
+)
+
+// serve runs the proxy until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, args []string, e env) int {
+	v, err := resolve(args, e.getenv)
+	if err != nil {
+		return failUsage(e, err)
+	}
+	cfg, err := parseConfig(v)
+	if err != nil {
+		return failUsage(e, err)
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	policy, err := cfg.policy()
+	if err != nil {
+		return failUsage(e, err)
+	}
+	mw, err := newMiddleware(cfg, policy, logger)
+	if err != nil {
+		return failUsage(e, err)
+	}
+	if cfg.insecureDev {
+		logger.Warn("-insecure-dev: the consent cookie is sent without Secure, for plain-HTTP development only")
+	}
+	if cfg.randomKeys {
+		logger.Warn("-insecure-dev without -hash-key: using random keys for this run, so consents will not survive a restart (make keys prints a pair)")
+	}
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		logger.Error("cannot listen", "addr", cfg.listen, "error", err)
+		return exitError
+	}
+	srv := &http.Server{
+		Handler:           newHandler(cfg, mw, logger),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      0, // see the constants: a stream must not be cut off
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("consent-proxy listening", "addr", ln.Addr().String(), "upstream", cfg.upstream.String(),
+		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg))
+	if e.ready != nil {
+		e.ready(ln.Addr())
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		logger.Error("server stopped", "error", err)
+		return exitError
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: waiting for in-flight requests", "timeout", cfg.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("shutdown timeout: closing the remaining connections", "error", err)
+		_ = srv.Close()
+		return exitError
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("server stopped", "error", err)
+		return exitError
+	}
+	logger.Info("stopped")
+	return exitOK
+}
+
+func policyName(c *config) string {
+	if c.policyPath == "" {
+		return "built-in"
+	}
+	return c.policyPath
+}
