@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -180,7 +182,7 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		v.ID, v.Given = prev.ID, prev.Given
 		withdrawn = method == consent.RejectAll && grantsBeyond(prev.Granted, m.required)
 	} else {
-		v.ID = store.NewID()
+		v.ID = newConsentID(r)
 	}
 	cookie, err := m.codec.Encode(m.policy, v)
 	if err != nil {
@@ -385,3 +387,16 @@ func (m *Middleware) record(w http.ResponseWriter, r *http.Request, v *consent.C
 const unavailablePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Try again</title></head>
 <body><main><h1>Your choice could not be saved</h1><p>We could not record your cookie choice just now, so nothing was changed. Please go back and try again in a moment.</p></main></body></html>
 `
+
+// newConsentID names a new decision. A retried POST (same Idempotency-Key,
+// the first answer lost with its cookie) gets the same ID on any instance,
+// so that the ledger keeps one record of it; the ID is derived from the key,
+// which only the client knows.
+func newConsentID(r *http.Request) string {
+	k := r.Header.Get("Idempotency-Key")
+	if k == "" || len(k) > 256 {
+		return store.NewID()
+	}
+	sum := sha256.Sum256([]byte("consentgate consent ID\x00" + k))
+	return hex.EncodeToString(sum[:16])
+}

@@ -19,6 +19,7 @@ import (
 type result struct {
 	n                            int
 	nsOp, mbS, bytesOp, allocsOp float64
+	extra                        map[string]float64 // custom metrics (b.ReportMetric)
 }
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
@@ -43,7 +44,12 @@ func parse(r io.Reader) map[string]*result {
 			if err != nil {
 				continue
 			}
-			switch f[i+1] {
+			switch unit := f[i+1]; unit {
+			case "consents/s", "p50-ms", "p99-ms":
+				if r.extra == nil {
+					r.extra = map[string]float64{}
+				}
+				r.extra[unit] += v
 			case "ns/op":
 				r.nsOp += v
 			case "MB/s":
@@ -58,6 +64,9 @@ func parse(r io.Reader) map[string]*result {
 	for _, r := range res {
 		k := float64(r.n)
 		r.nsOp, r.mbS, r.bytesOp, r.allocsOp = r.nsOp/k, r.mbS/k, r.bytesOp/k, r.allocsOp/k
+		for u := range r.extra {
+			r.extra[u] /= k
+		}
 	}
 	return res
 }
@@ -115,6 +124,25 @@ func main() {
 		fmt.Printf("  middleware, decided    %7.0f ns %3.0f allocs (+ consent cookie decoding)\n", dec.nsOp, dec.allocsOp)
 		if d := get("BenchmarkBodyDecision"); d != nil {
 			fmt.Printf("  of which the body decision %.0f ns, %.0f allocs  %s\n", d.nsOp, d.allocsOp, ok(d.nsOp <= 100 && d.allocsOp == 0))
+		}
+		fmt.Println()
+	}
+	if get("BenchmarkConsentPOST/sqlite/c1") != nil {
+		printed = true
+		fmt.Println("Consent POSTs through the endpoint with a ledger (target at c64: ≥ 2,000/s, p99 ≤ 50 ms)")
+		fmt.Printf("  %-10s %-5s %12s %9s %9s  %s\n", "ledger", "conc", "consents/s", "p50 ms", "p99 ms", "target")
+		for _, be := range []string{"sqlite", "postgres"} {
+			for _, c := range []string{"c1", "c64"} {
+				r := get("BenchmarkConsentPOST/" + be + "/" + c)
+				if r == nil {
+					continue
+				}
+				target := ""
+				if c == "c64" {
+					target = ok(r.extra["consents/s"] >= 2000 && r.extra["p99-ms"] <= 50)
+				}
+				fmt.Printf("  %-10s %-5s %12.0f %9.1f %9.1f  %s\n", be, c, r.extra["consents/s"], r.extra["p50-ms"], r.extra["p99-ms"], target)
+			}
 		}
 		fmt.Println()
 	}
