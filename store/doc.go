@@ -1,6 +1,7 @@
 // Package store persists visitors' consent: the signed consent cookie that
-// carries a visitor's choices from request to request, and (later) the
-// proof-of-consent ledger.
+// carries a visitor's choices from request to request, and the
+// proof-of-consent ledger (Ledger, OpenLedger): SQLite embedded, PostgreSQL
+// for several instances.
 //
 // The cookie is encoded with gorilla/securecookie: an HMAC-SHA256 signature,
 // optional AES encryption, a JSON payload, and key rotation (the first key
