@@ -378,17 +378,19 @@ type writerOnly struct{ rw *responseWriter }
 
 func (w writerOnly) Write(p []byte) (int, error) { return w.rw.Write(p) }
 
-// hijack hands the connection over untouched (WebSocket upgrades): the
-// handler now speaks raw bytes, which the middleware does not read. Cookies
-// already in the header map are still filtered, since some handlers (the
-// reverse proxy among them) write the header map themselves.
+// hijack hands the connection over (WebSocket upgrades): the handler now
+// speaks raw bytes, which the middleware does not read, but for the cookies
+// of a response head it writes through the returned buffered writer (the
+// reverse proxy writes the upstream's there) and those already in the
+// header map.
 func (rw *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := rw.w.(http.Hijacker).Hijack()
-	if err == nil {
-		rw.hijacked = true
-		rw.m.filterSetCookies(rw.w.Header(), rw.consent)
+	if err != nil {
+		return conn, brw, err
 	}
-	return conn, brw, err
+	rw.hijacked = true
+	rw.m.filterSetCookies(rw.w.Header(), rw.consent)
+	return conn, rw.filteredReadWriter(brw), nil
 }
 
 // varyCookie is the Vary header of most responses, shared to save an
