@@ -1611,6 +1611,11 @@ var kindNames = [...]string{tImg: "img", tIframe: "iframe", tEmbed: "embed", tOb
 // kept or deferred, or drops it, and returns true when it was removed
 // (Strip) or is an object to remove with its content.
 func (r *Rewriter) media(view []byte, ne int, id tagID) bool {
+	if !mayHaveAbsoluteURL(view[ne:]) {
+		// Most images on a page are the site's own, by relative URL.
+		r.keepTag(view, false)
+		return false
+	}
 	var url, srcset, width, height, style attr
 	var hasURL, hasSrcset, hasW, hasH, hasStyle, hidden bool
 	urlName := "src"
@@ -1947,4 +1952,39 @@ func (r *Rewriter) reportString(kind, host string, t *Tracker, deferred bool) {
 	if r.o.OnRemove != nil {
 		r.o.OnRemove(Removal{Kind: kind, Host: host, Tracker: t, Deferred: deferred})
 	}
+}
+
+// urlMarks are the bytes without which no URL in a tag can name a host: a
+// backslash (browsers read it as '/'), an entity, or a tab or newline
+// (browsers strip them, so "/\t/host" is "//host"). "//" and a scheme's ':'
+// are checked apart.
+var urlMarks = func() (t [256]bool) {
+	for _, c := range []byte{'\\', '&', '\t', '\n', '\r'} {
+		t[c] = true
+	}
+	return t
+}()
+
+// mayHaveAbsoluteURL reports whether the attributes of a tag can hold a URL
+// with a host; when not, every URL in it is relative to the page.
+func mayHaveAbsoluteURL(attrs []byte) bool {
+	for i, c := range attrs {
+		if urlMarks[c] {
+			return true
+		}
+		switch c {
+		case '/':
+			if i+1 < len(attrs) && attrs[i+1] == '/' {
+				return true
+			}
+		case ':':
+			// "https:host" names a host on a page served over http; the
+			// colon of CSS in sizes or style ("max-width: 600px") does
+			// not, and is followed by a space.
+			if i+1 == len(attrs) || attrs[i+1] != ' ' {
+				return true
+			}
+		}
+	}
+	return false
 }
