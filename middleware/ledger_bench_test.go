@@ -89,5 +89,3 @@ func httptestPOST() *http.Request {
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return req
 }
-
-
