@@ -3,6 +3,7 @@ package htmlrewrite
 import (
 	"bytes"
 	"errors"
+	"github.com/consentgate/consent/middleware/internal/testpage"
 	"io"
 	"strings"
 	"testing"
@@ -22,64 +23,15 @@ type rwCase struct {
 
 // Snippets as vendors publish them.
 const (
-	gtmSnippet = `<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':
-new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],
-j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
-'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
-})(window,document,'script','dataLayer','GTM-XXXX');</script>`
-	metaPixelSnippet = `<script>
-!function(f,b,e,v,n,t,s)
-{if(f.fbq)return;n=f.fbq=function(){n.callMethod?
-n.callMethod.apply(n,arguments):n.queue.push(arguments)};
-if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';
-n.queue=[];t=b.createElement(e);t.async=!0;
-t.src=v;s=b.getElementsByTagName(e)[0];
-s.parentNode.insertBefore(t,s)}(window, document,'script',
-'https://connect.facebook.net/en_US/fbevents.js');
-fbq('init', '123456789012345');
-fbq('track', 'PageView');
-</script>`
-	linkedInSnippet = `<script type="text/javascript">
-(function(l) {
-if (!l){window.lintrk = function(a,b){window.lintrk.q.push([a,b])};
-window.lintrk.q=[]}
-var s = document.getElementsByTagName("script")[0];
-var b = document.createElement("script");
-b.type = "text/javascript";b.async = true;
-b.src = "https://snap.licdn.com/li.lms-analytics/insight.min.js";
-s.parentNode.insertBefore(b, s);})(window.lintrk);
-</script>`
-	hotjarSnippet = `<script>
-    (function(h,o,t,j,a,r){
-        h.hj=h.hj||function(){(h.hj.q=h.hj.q||[]).push(arguments)};
-        h._hjSettings={hjid:1234567,hjsv:6};
-        a=o.getElementsByTagName('head')[0];
-        r=o.createElement('script');r.async=1;
-        r.src=t+h._hjSettings.hjid+j+h._hjSettings.hjsv;
-        a.appendChild(r);
-    })(window,document,'https://static.hotjar.com/c/hotjar-','.js?sv=');
-</script>`
-	tiktokSnippet = `<script>
-!function (w, d, t) {
-  w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=["page","track","identify"];
-  ttq.load=function(e,n){var r="https://analytics.tiktok.com/i18n/pixel/events.js";ttq._i=ttq._i||{};
-  var a=document.createElement("script");a.type="text/javascript";a.async=!0;a.src=r+"?sdkid="+e;
-  var s=document.getElementsByTagName("script")[0];s.parentNode.insertBefore(a,s)};
-  ttq.load('C1234567890');ttq.page();
-}(window, document, 'ttq');
-</script>`
-	claritySnippet = `<script type="text/javascript">
-    (function(c,l,a,r,i,t,y){
-        c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};
-        t=l.createElement(r);t.async=1;t.src="https://www.clarity.ms/tag/"+i;
-        y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);
-    })(window, document, "clarity", "script", "abcdefghij");
-</script>`
-	gtagLoader = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABCDEF1234"></script>`
-	appScript  = `<script>
-document.querySelectorAll('.btn').forEach(function(b){b.addEventListener('click',function(){b.classList.add('is-active')})});
-</script>`
-	jsonLD = `<script type="application/ld+json">
+	gtmSnippet       = testpage.GTM
+	metaPixelSnippet = testpage.MetaPixel
+	linkedInSnippet  = testpage.LinkedIn
+	hotjarSnippet    = testpage.Hotjar
+	tiktokSnippet    = testpage.TikTok
+	claritySnippet   = testpage.Clarity
+	gtagLoader       = testpage.GtagLoader
+	appScript        = testpage.AppScript
+	jsonLD           = `<script type="application/ld+json">
 {"@context":"https://schema.org","sameAs":["https://www.facebook.com/tr","https://www.googletagmanager.com/"]}
 </script>`
 )

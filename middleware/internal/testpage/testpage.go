@@ -42,6 +42,75 @@ func Page(size int) []byte {
 	return p
 }
 
+// Snippets as vendors publish them, as the generated pages carry them.
+const (
+	// GTM is Google Tag Manager's loader.
+	GTM = `<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':
+new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],
+j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
+'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
+})(window,document,'script','dataLayer','GTM-XXXX');</script>`
+	// MetaPixel is the Meta Pixel loader.
+	MetaPixel = `<script>
+!function(f,b,e,v,n,t,s)
+{if(f.fbq)return;n=f.fbq=function(){n.callMethod?
+n.callMethod.apply(n,arguments):n.queue.push(arguments)};
+if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';
+n.queue=[];t=b.createElement(e);t.async=!0;
+t.src=v;s=b.getElementsByTagName(e)[0];
+s.parentNode.insertBefore(t,s)}(window, document,'script',
+'https://connect.facebook.net/en_US/fbevents.js');
+fbq('init', '123456789012345');
+fbq('track', 'PageView');
+</script>`
+	// LinkedIn is LinkedIn Insight's loader.
+	LinkedIn = `<script type="text/javascript">
+(function(l) {
+if (!l){window.lintrk = function(a,b){window.lintrk.q.push([a,b])};
+window.lintrk.q=[]}
+var s = document.getElementsByTagName("script")[0];
+var b = document.createElement("script");
+b.type = "text/javascript";b.async = true;
+b.src = "https://snap.licdn.com/li.lms-analytics/insight.min.js";
+s.parentNode.insertBefore(b, s);})(window.lintrk);
+</script>`
+	// Hotjar is Hotjar's loader.
+	Hotjar = `<script>
+    (function(h,o,t,j,a,r){
+        h.hj=h.hj||function(){(h.hj.q=h.hj.q||[]).push(arguments)};
+        h._hjSettings={hjid:1234567,hjsv:6};
+        a=o.getElementsByTagName('head')[0];
+        r=o.createElement('script');r.async=1;
+        r.src=t+h._hjSettings.hjid+j+h._hjSettings.hjsv;
+        a.appendChild(r);
+    })(window,document,'https://static.hotjar.com/c/hotjar-','.js?sv=');
+</script>`
+	// TikTok is the TikTok Pixel loader.
+	TikTok = `<script>
+!function (w, d, t) {
+  w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=["page","track","identify"];
+  ttq.load=function(e,n){var r="https://analytics.tiktok.com/i18n/pixel/events.js";ttq._i=ttq._i||{};
+  var a=document.createElement("script");a.type="text/javascript";a.async=!0;a.src=r+"?sdkid="+e;
+  var s=document.getElementsByTagName("script")[0];s.parentNode.insertBefore(a,s)};
+  ttq.load('C1234567890');ttq.page();
+}(window, document, 'ttq');
+</script>`
+	// Clarity is Microsoft Clarity's loader.
+	Clarity = `<script type="text/javascript">
+    (function(c,l,a,r,i,t,y){
+        c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};
+        t=l.createElement(r);t.async=1;t.src="https://www.clarity.ms/tag/"+i;
+        y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);
+    })(window, document, "clarity", "script", "abcdefghij");
+</script>`
+	// GtagLoader is the gtag.js loader tag.
+	GtagLoader = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABCDEF1234"></script>`
+	// AppScript is a first-party inline script without trackers.
+	AppScript = `<script>
+document.querySelectorAll('.btn').forEach(function(b){b.addEventListener('click',function(){b.classList.add('is-active')})});
+</script>`
+)
+
 // Head is the start of every generated page: a head with tracker loaders
 // (GA, GTM, Meta), JSON-LD and CSS, up to the opening of <main>.
 const Head = pageHead
@@ -62,7 +131,7 @@ const pageHead = `<!DOCTYPE html>
 <link rel="stylesheet" href="/static/css/site.3f9a1c.css">
 <link rel="icon" href="/favicon.ico">
 <!-- Google tag (gtag.js) -->
-<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABCDEF1234"></script>
+` + GtagLoader + `
 <script>
   window.dataLayer = window.dataLayer || [];
   function gtag(){dataLayer.push(arguments);}
@@ -70,25 +139,10 @@ const pageHead = `<!DOCTYPE html>
   gtag('config', 'G-ABCDEF1234');
 </script>
 <!-- Google Tag Manager -->
-<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':
-new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],
-j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
-'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
-})(window,document,'script','dataLayer','GTM-XXXX');</script>
+` + GTM + `
 <!-- End Google Tag Manager -->
 <!-- Meta Pixel Code -->
-<script>
-!function(f,b,e,v,n,t,s)
-{if(f.fbq)return;n=f.fbq=function(){n.callMethod?
-n.callMethod.apply(n,arguments):n.queue.push(arguments)};
-if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';
-n.queue=[];t=b.createElement(e);t.async=!0;
-t.src=v;s=b.getElementsByTagName(e)[0];
-s.parentNode.insertBefore(t,s)}(window, document,'script',
-'https://connect.facebook.net/en_US/fbevents.js');
-fbq('init', '123456789012345');
-fbq('track', 'PageView');
-</script>
+` + MetaPixel + `
 <noscript><img height="1" width="1" style="display:none"
 src="https://www.facebook.com/tr?id=123456789012345&ev=PageView&noscript=1"
 /></noscript>
@@ -117,53 +171,19 @@ height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>
 const pageTail = `</main>
 <footer class="site-footer"><p>© 2026 Beispiel GmbH · <a href="/impressum">Impressum</a> · <a href="/datenschutz">Datenschutz</a></p></footer>
 <script src="/static/js/app.81c2d0.js" defer></script>
-<script>
-document.querySelectorAll('.btn').forEach(function(b){b.addEventListener('click',function(){b.classList.add('is-active')})});
-</script>
+` + AppScript + `
 <script type="text/javascript">
 _linkedin_partner_id = "1234567";
 window._linkedin_data_partner_ids = window._linkedin_data_partner_ids || [];
 window._linkedin_data_partner_ids.push(_linkedin_partner_id);
-</script><script type="text/javascript">
-(function(l) {
-if (!l){window.lintrk = function(a,b){window.lintrk.q.push([a,b])};
-window.lintrk.q=[]}
-var s = document.getElementsByTagName("script")[0];
-var b = document.createElement("script");
-b.type = "text/javascript";b.async = true;
-b.src = "https://snap.licdn.com/li.lms-analytics/insight.min.js";
-s.parentNode.insertBefore(b, s);})(window.lintrk);
-</script>
+</script>` + LinkedIn + `
 <noscript>
 <img height="1" width="1" style="display:none;" alt="" src="https://px.ads.linkedin.com/collect/?pid=1234567&fmt=gif" />
 </noscript>
 <!-- Hotjar Tracking Code -->
-<script>
-    (function(h,o,t,j,a,r){
-        h.hj=h.hj||function(){(h.hj.q=h.hj.q||[]).push(arguments)};
-        h._hjSettings={hjid:1234567,hjsv:6};
-        a=o.getElementsByTagName('head')[0];
-        r=o.createElement('script');r.async=1;
-        r.src=t+h._hjSettings.hjid+j+h._hjSettings.hjsv;
-        a.appendChild(r);
-    })(window,document,'https://static.hotjar.com/c/hotjar-','.js?sv=');
-</script>
-<script type="text/javascript">
-    (function(c,l,a,r,i,t,y){
-        c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};
-        t=l.createElement(r);t.async=1;t.src="https://www.clarity.ms/tag/"+i;
-        y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);
-    })(window, document, "clarity", "script", "abcdefghij");
-</script>
-<script>
-!function (w, d, t) {
-  w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=["page","track","identify"];
-  ttq.load=function(e,n){var r="https://analytics.tiktok.com/i18n/pixel/events.js";ttq._i=ttq._i||{};
-  var a=document.createElement("script");a.type="text/javascript";a.async=!0;a.src=r+"?sdkid="+e;
-  var s=document.getElementsByTagName("script")[0];s.parentNode.insertBefore(a,s)};
-  ttq.load('C1234567890');ttq.page();
-}(window, document, 'ttq');
-</script>
+` + Hotjar + `
+` + Clarity + `
+` + TikTok + `
 </body>
 </html>
 `
