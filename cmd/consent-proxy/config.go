@@ -31,6 +31,10 @@ type config struct {
 	consentMode     bool
 	healthz         string
 	shutdownTimeout time.Duration
+	ledgerURL       string // "" records nothing
+	ledgerSrc       string
+	retention       time.Duration
+	ipHashKey       []byte // nil truncates IPs
 }
 
 // parseConfig checks every setting; the first problem is returned as a
@@ -91,6 +95,9 @@ func parseConfig(v values) (*config, error) {
 		return nil, v.errorf("language", "must not be empty")
 	}
 	if err := c.parseKeys(v); err != nil {
+		return nil, err
+	}
+	if err := c.parseLedger(v); err != nil {
 		return nil, err
 	}
 	return c, nil

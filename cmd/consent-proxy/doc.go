@@ -14,6 +14,7 @@
 // Usage:
 //
 //	consent-proxy [serve] [flags]
+//	consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
 //
 // The flags (each also read from the environment variable in brackets and
 // from the key of the same name in the -config file; a flag wins over a
@@ -35,6 +36,14 @@
 //	-consent-mode        (CONSENT_CONSENT_MODE) Google Consent Mode v2 with the default mapping
 //	-healthz PATH        (CONSENT_HEALTHZ) answered 200 by the proxy, never by upstream; default /healthz
 //	-shutdown-timeout D  (CONSENT_SHUTDOWN_TIMEOUT) how long in-flight requests may finish; default 30s
+//	-ledger URL          (CONSENT_LEDGER) the consent ledger, proof of every decision:
+//	                     sqlite:///abs/ledger.db, sqlite://rel/ledger.db or postgres://…;
+//	                     default none (nothing is recorded; a warning says so)
+//	-ledger-retention R  (CONSENT_LEDGER_RETENTION) how long records are kept: whole years (3y; a
+//	                     year is 365.25 days rounded up, 1y = 366d), whole days (1096d) or a Go
+//	                     duration (26304h); default 3y
+//	-ip-hash-key HEX     (CONSENT_IP_HASH_KEY) 32+ bytes, hex: record an HMAC-SHA256 of each client
+//	                     IP instead of its /24 or /48 network
 //	-config FILE         (CONSENT_CONFIG) JSON or YAML file with the flags' names as keys
 //
 // A config file, e.g. consent-proxy.yaml:
@@ -44,6 +53,22 @@
 //	block-key: [NEW_HEX, OLD_HEX]
 //	mode: defer
 //	gpc: true
+//
+// With -ledger, every decision the consent endpoint accepts is recorded
+// before the consent cookie is set; when the ledger cannot write, the
+// visitor gets a 503 and no cookie. The ledger is opened before the proxy
+// listens and closed after it has stopped. The recorded IP is the
+// connection's peer address: behind a TLS terminator or load balancer, that
+// is theirs, not the visitor's.
+//
+// The ledger export writes the records with -from <= time < -to, oldest
+// first, as JSON Lines or CSV, to stdout or to -o FILE (mode 0600, replaced
+// only once complete). -from and -to take an RFC 3339 time or a date; a date
+// is midnight UTC, and as -to the end of that day. -ledger defaults to
+// CONSENT_LEDGER. The export never purges:
+//
+//	consent-proxy ledger export -ledger sqlite:///var/lib/consent/ledger.db \
+//		-from 2026-01-01 -to 2026-03-31 -format csv -o q1.csv
 //
 // A bad or missing setting is reported on one line naming its flag, with
 // exit status 2, before the proxy listens. Upstream sees its own Host and

@@ -21,6 +21,9 @@ func writeFile(t *testing.T, name, content string) string {
 
 func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 	const up = "http://127.0.0.1:1"
+	// A ledger file in a directory that exists; no case gets as far as
+	// creating it.
+	tmpLedger := filepath.Join(t.TempDir(), "ledger.db")
 	keys := []string{"-hash-key", testHash, "-block-key", testBlock}
 	withKeys := func(args ...string) []string { return append(append([]string{}, keys...), args...) }
 	tests := []struct {
@@ -57,8 +60,49 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 		{name: "unknown flag", args: withKeys("-upstream", up, "-nope"), want: "consent-proxy: flag provided but not defined: -nope"},
 		{name: "flag without value", args: withKeys("-upstream"), want: "consent-proxy: flag needs an argument: -upstream"},
 		{name: "stray argument", args: withKeys("-upstream", up, "extra"), want: `consent-proxy: unexpected argument "extra"`},
-		{name: "unknown command", args: []string{"ledger", "export"}, want: `consent-proxy: unknown command "ledger" (commands: serve)`},
+		{name: "unknown command", args: []string{"ledgers", "export"}, want: `consent-proxy: unknown command "ledgers" (commands: ledger, serve)`},
 		{name: "serve command checks flags", args: []string{"serve", "-upstream", up}, want: "consent-proxy: -hash-key: required"},
+
+		{name: "ledger scheme", args: withKeys("-upstream", up, "-ledger", "mysql://u:secret@db/x"),
+			want: `consent-proxy: -ledger: must be a sqlite:, postgres: or postgresql: URL, not one of scheme "mysql"`},
+		{name: "ledger without scheme", args: withKeys("-upstream", up, "-ledger", "/var/lib/ledger.db"), want: "consent-proxy: -ledger: must be a URL"},
+		{name: "ledger directory missing", args: withKeys("-upstream", up, "-ledger", "sqlite:///nonexistent/dir/ledger.db"),
+			want: "consent-proxy: -ledger: directory /nonexistent/dir does not exist"},
+		{name: "ledger sqlite query", args: withKeys("-upstream", up, "-ledger", "sqlite://"+tmpLedger+"?mode=ro"),
+			want: "consent-proxy: -ledger: store: unsupported ledger URL: a sqlite URL takes no query"},
+		{name: "ledger postgres unparsable", args: withKeys("-upstream", up, "-ledger", "postgres://u:secret@db:port/x"),
+			want: "consent-proxy: -ledger: store: unsupported ledger URL"},
+		{name: "ledger from env", args: withKeys("-upstream", up), env: map[string]string{"CONSENT_LEDGER": "mysql://db/x"},
+			want: `consent-proxy: -ledger: must be a sqlite:, postgres: or postgresql: URL, not one of scheme "mysql" (from CONSENT_LEDGER)`},
+		{name: "retention", args: withKeys("-upstream", up, "-ledger-retention", "soon"), want: "consent-proxy: -ledger-retention: must be whole years (3y)"},
+		{name: "retention fractional years", args: withKeys("-upstream", up, "-ledger-retention", "1.5y"), want: "consent-proxy: -ledger-retention: must be whole years"},
+		{name: "retention zero", args: withKeys("-upstream", up, "-ledger-retention", "0d"), want: `consent-proxy: -ledger-retention: must be positive, not "0d"`},
+		{name: "retention negative", args: withKeys("-upstream", up, "-ledger-retention", "-1h"), want: `consent-proxy: -ledger-retention: must be positive`},
+		{name: "retention too long", args: withKeys("-upstream", up, "-ledger-retention", "101y"), want: `consent-proxy: -ledger-retention: "101y" is longer than 100 years`},
+		{name: "ip hash key without ledger", args: withKeys("-upstream", up, "-ip-hash-key", testHash),
+			want: "consent-proxy: -ip-hash-key: set without -ledger"},
+		{name: "ip hash key not hex", args: withKeys("-upstream", up, "-ledger", "sqlite://"+tmpLedger, "-ip-hash-key", "zz"),
+			want: "consent-proxy: -ip-hash-key: must be hex"},
+		{name: "ip hash key short", args: withKeys("-upstream", up, "-ledger", "sqlite://"+tmpLedger, "-ip-hash-key", testHash[:32]),
+			want: "consent-proxy: -ip-hash-key: key is 16 bytes, want at least 32"},
+
+		{name: "ledger without command", args: []string{"ledger"}, want: "consent-proxy: ledger: missing command (commands: export)"},
+		{name: "ledger unknown command", args: []string{"ledger", "import"}, want: `consent-proxy: ledger: unknown command "import" (commands: export)`},
+		{name: "export without ledger", args: []string{"ledger", "export"}, want: "consent-proxy: -ledger: required (or CONSENT_LEDGER)"},
+		{name: "export missing file", args: []string{"ledger", "export", "-ledger", "sqlite:///nonexistent/ledger.db"},
+			want: "consent-proxy: -ledger: no ledger file /nonexistent/ledger.db"},
+		{name: "export missing file from env", args: []string{"ledger", "export"}, env: map[string]string{"CONSENT_LEDGER": "sqlite:nonexistent.db"},
+			want: "consent-proxy: -ledger: no ledger file nonexistent.db (from CONSENT_LEDGER)"},
+		{name: "export scheme", args: []string{"ledger", "export", "-ledger", "mysql://db/x"}, want: "consent-proxy: -ledger: must be a sqlite:"},
+		{name: "export from", args: []string{"ledger", "export", "-from", "yesterday"}, want: `consent-proxy: -from: must be an RFC 3339 time`},
+		{name: "export to", args: []string{"ledger", "export", "-to", "31/01/2026"}, want: `consent-proxy: -to: must be an RFC 3339 time`},
+		{name: "export to before from", args: []string{"ledger", "export", "-from", "2026-02-01", "-to", "2026-01-01T00:00:00Z"},
+			want: "consent-proxy: -to: must be after -from"},
+		{name: "export format", args: []string{"ledger", "export", "-format", "xml"}, want: `consent-proxy: -format: must be jsonl or csv, not "xml"`},
+		{name: "export output directory", args: []string{"ledger", "export", "-o", "/nonexistent/ledger.jsonl"},
+			want: "consent-proxy: -o: directory /nonexistent does not exist"},
+		{name: "export stray argument", args: []string{"ledger", "export", "extra"}, want: `consent-proxy: unexpected argument "extra"`},
+		{name: "export unknown flag", args: []string{"ledger", "export", "-nope"}, want: "consent-proxy: flag provided but not defined: -nope"},
 
 		{name: "bad env value", args: withKeys("-upstream", up), env: map[string]string{"CONSENT_MODE": "sideways"},
 			want: "consent-proxy: -mode: must be strip or defer (from CONSENT_MODE)"},
@@ -111,6 +155,7 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 			assert.Equal(t, exitUsage, code, out)
 			assert.True(t, strings.HasPrefix(out, tt.want), "stderr %q does not start with %q", out, tt.want)
 			assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
+			assert.NotContains(t, out, "secret", "a ledger URL's password is never shown")
 		})
 	}
 }

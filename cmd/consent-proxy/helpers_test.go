@@ -79,10 +79,17 @@ type proxyRun struct {
 // when the test ends.
 func startProxy(t *testing.T, vars map[string]string, args ...string) *proxyRun {
 	t.Helper()
+	return startProxyEnv(t, env{getenv: mapEnv(vars)}, args...)
+}
+
+// startProxyEnv is startProxy with e's getenv and ledgerOptions; its
+// output and ready hook are the test's.
+func startProxyEnv(t *testing.T, e env, args ...string) *proxyRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proxyRun{Stderr: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
 	ready := make(chan net.Addr, 1)
-	e := env{getenv: mapEnv(vars), stderr: p.Stderr, ready: func(a net.Addr) { ready <- a }}
+	e.stdout, e.stderr, e.ready = io.Discard, p.Stderr, func(a net.Addr) { ready <- a }
 	go func() { p.done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), e) }()
 	select {
 	case a := <-ready:
@@ -118,13 +125,18 @@ func (p *proxyRun) stop(t *testing.T) int {
 // session cookie, as a site owner would, and returns its path.
 func sitePolicyFile(t *testing.T) string {
 	t.Helper()
-	p := consent.DefaultPolicy()
-	p.Cookies = append(p.Cookies, consent.Cookie{Name: "session", Category: consent.Essential, Purpose: "Keeps the visit together."})
-	data, err := json.Marshal(p)
+	data, err := json.Marshal(sitePolicy())
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "policy.json")
 	require.NoError(t, os.WriteFile(path, data, 0o600))
 	return path
+}
+
+// sitePolicy is the default policy plus the site's session cookie.
+func sitePolicy() *consent.Policy {
+	p := consent.DefaultPolicy()
+	p.Cookies = append(p.Cookies, consent.Cookie{Name: "session", Category: consent.Essential, Purpose: "Keeps the visit together."})
+	return p
 }
 
 // siteHandler is the upstream site: the page at every path, with the

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/consentgate/consent/store"
 )
 
 // Exit statuses.
@@ -25,23 +27,30 @@ func main() {
 	// After the first signal starts the graceful shutdown, a second one
 	// kills the process at once, as without the handler.
 	context.AfterFunc(ctx, stop)
-	os.Exit(run(ctx, os.Args[1:], env{getenv: os.Getenv, stderr: os.Stderr}))
+	os.Exit(run(ctx, os.Args[1:], env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr}))
 }
 
 // env is what a run takes from its surroundings besides its arguments, so
 // that tests can supply their own.
 type env struct {
 	getenv func(string) string
+	// stdout is where `ledger export` writes without -o.
+	stdout io.Writer
 	stderr io.Writer
 	// ready, when set, is called with the bound address once the proxy
 	// listens: with -listen 127.0.0.1:0, tests learn the port this way.
 	ready func(addr net.Addr)
+	// ledgerOptions are added to the ledger's options when serving: tests
+	// shorten the SQLite busy timeout with them, so that a locked ledger
+	// fails in milliseconds rather than the default seconds.
+	ledgerOptions []store.LedgerOption
 }
 
 // commands are the subcommands, named by the first argument when it is not
 // a flag. Without one, consent-proxy serves.
 var commands = map[string]func(ctx context.Context, args []string, e env) int{
-	"serve": serve,
+	"serve":  serve,
+	"ledger": ledgerCommand,
 }
 
 // run dispatches to a subcommand and returns the exit status. The context

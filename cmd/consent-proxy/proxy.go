@@ -10,10 +10,12 @@ import (
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
 	"github.com/consentgate/consent/middleware"
+	"github.com/consentgate/consent/store"
 )
 
-// newMiddleware builds the consent middleware the flags describe.
-func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger) (*middleware.Middleware, error) {
+// newMiddleware builds the consent middleware the flags describe. ledger
+// is nil without -ledger.
+func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledger store.Ledger) (*middleware.Middleware, error) {
 	// middleware.New would reject a bad language too, but without naming the
 	// flag; building the catalog first is cheap and does.
 	if _, err := banner.NewCatalog(policy, banner.Fallback(c.language)); err != nil {
@@ -33,6 +35,16 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger) (*mid
 	}
 	if c.consentMode {
 		opts = append(opts, middleware.GoogleConsentMode(nil))
+	}
+	if ledger != nil {
+		opts = append(opts, middleware.Ledger(ledger))
+		if c.ipHashKey != nil {
+			p, err := store.NewPseudonymizer(store.PseudonymConfig{IP: store.IPHash, Key: c.ipHashKey})
+			if err != nil {
+				return nil, &flagError{flag: "ip-hash-key", msg: err.Error()}
+			}
+			opts = append(opts, middleware.LedgerPseudonyms(p))
+		}
 	}
 	return middleware.New(policy, opts...)
 }

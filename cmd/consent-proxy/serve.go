@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/store"
 )
 
 // Server limits. There is no write timeout: it bounds the whole response,
@@ -24,7 +27,9 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
-// serve runs the proxy until ctx ends, then shuts it down gracefully.
+// serve runs the proxy until ctx ends, then shuts it down gracefully. The
+// ledger, when there is one, is closed last: after the server has stopped,
+// so that no decision in flight finds it closed.
 func serve(ctx context.Context, args []string, e env) int {
 	v, err := resolve(args, e.getenv)
 	if err != nil {
@@ -39,7 +44,36 @@ func serve(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		return failUsage(e, err)
 	}
-	mw, err := newMiddleware(cfg, policy, logger)
+	var ledger store.Ledger
+	if cfg.ledgerURL != "" {
+		if ledger, err = openLedger(ctx, cfg, logger, e.ledgerOptions); err != nil {
+			if errors.As(err, new(*flagError)) {
+				return failUsage(e, err)
+			}
+			// Reachable only at run time (a database that is down, a
+			// file that cannot be opened): a failure, not a usage error.
+			logger.Error("cannot open the consent ledger (-ledger)", "ledger", ledgerName(cfg.ledgerURL), "error", err)
+			return exitError
+		}
+	}
+	code := serveWith(ctx, cfg, policy, ledger, logger, e)
+	if ledger != nil {
+		if err := ledger.Close(); err != nil {
+			logger.Error("closing the consent ledger", "error", err)
+			code = exitError
+		} else {
+			logger.Info("consent ledger closed")
+		}
+	}
+	if code == exitOK {
+		logger.Info("stopped")
+	}
+	return code
+}
+
+// serveWith builds the proxy and serves until ctx ends.
+func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger store.Ledger, logger *slog.Logger, e env) int {
+	mw, err := newMiddleware(cfg, policy, logger, ledger)
 	if err != nil {
 		return failUsage(e, err)
 	}
@@ -48,6 +82,15 @@ func serve(ctx context.Context, args []string, e env) int {
 	}
 	if cfg.randomKeys {
 		logger.Warn("-insecure-dev without -hash-key: using random keys for this run, so consents will not survive a restart (make keys prints a pair)")
+	}
+	switch {
+	case ledger == nil:
+		logger.Warn("no -ledger: consent decisions are not recorded, so no proof of consent is kept (GDPR Art. 7(1))")
+	case cfg.retention < store.DefaultLifetime:
+		// A record purged while its cookie still grants consent leaves
+		// that consent without proof.
+		logger.Warn("-ledger-retention is shorter than the consent cookie's lifetime: records are purged while the consents they prove are still in use",
+			"retention", cfg.retention.String(), "cookie_lifetime", store.DefaultLifetime.String())
 	}
 
 	ln, err := net.Listen("tcp", cfg.listen)
@@ -65,7 +108,7 @@ func serve(ctx context.Context, args []string, e env) int {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("consent-proxy listening", "addr", ln.Addr().String(), "upstream", cfg.upstream.String(),
-		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg))
+		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg), "ledger", ledgerName(cfg.ledgerURL))
 	if e.ready != nil {
 		e.ready(ln.Addr())
 	}
@@ -90,7 +133,6 @@ func serve(ctx context.Context, args []string, e env) int {
 		logger.Error("server stopped", "error", err)
 		return exitError
 	}
-	logger.Info("stopped")
 	return exitOK
 }
 

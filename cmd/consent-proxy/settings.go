@@ -34,6 +34,9 @@ var settings = []setting{
 	{name: "consent-mode", def: "false", isBool: true, usage: "emit Google Consent Mode v2 calls with the default mapping"},
 	{name: "healthz", def: "/healthz", usage: "path answered 200 by the proxy itself, never by upstream"},
 	{name: "shutdown-timeout", def: "30s", usage: "how long in-flight requests may take to finish on SIGINT/SIGTERM"},
+	{name: "ledger", usage: "consent ledger, the proof of consent: sqlite:///abs/ledger.db, sqlite://rel/ledger.db or postgres://… (default none: decisions are not recorded)"},
+	{name: "ledger-retention", def: "3y", usage: "how long ledger records are kept: whole years (3y, 1y = 366 days), whole days (1096d) or a Go duration (26304h)"},
+	{name: "ip-hash-key", usage: "hex key of 32 bytes or more: the ledger keeps an HMAC-SHA256 of each client IP instead of its /24 or /48 network"},
 	{name: "config", usage: "config file, JSON or YAML, with the flags' names as keys"},
 }
 
@@ -139,6 +142,7 @@ func resolve(args []string, getenv func(string) string) (values, error) {
 // usage writes the flag list, each with its variable and default.
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: consent-proxy [serve] [flags]
+       consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a
@@ -153,4 +157,5 @@ file.
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprint(w, "\n`consent-proxy ledger export -h` lists the flags of the export.\n")
 }

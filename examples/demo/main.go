@@ -6,10 +6,15 @@
 // log every request they get, so you can see which trackers were contacted
 // before and after you consent.
 //
-//	make demo   # or: go run ./examples/demo [-addr 127.0.0.1:8080] [-trackers=false]
+//	make demo   # or: go run ./examples/demo [-addr 127.0.0.1:8080] [-trackers=false] [-ledger URL|off]
 //
 // Keys come from CONSENT_HASH_KEY and CONSENT_BLOCK_KEY; without them the run
 // uses random keys, with a warning.
+//
+// Every decision is recorded in the consent ledger, by default the SQLite
+// file .demo/ledger.db under the working directory (created on first use,
+// git-ignored); -ledger names another (sqlite:///abs.db, postgres://…) and
+// -ledger off records nothing. /demo/ledger shows the latest records.
 package main
 
 import (
@@ -22,8 +27,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -35,11 +42,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	trackers := flag.Bool("trackers", true, "start the fake third-party trackers")
 	debug := flag.Bool("debug", true, "list what was removed from each page in a Consent-Removed header and the log")
+	ledger := flag.String("ledger", defaultLedgerURL, `consent ledger URL (sqlite:///abs.db, sqlite://rel.db, postgres://…); "" or "off" records nothing`)
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *trackers, *debug, os.Stdout); err != nil {
+	if err := run(ctx, logger, options{addr: *addr, trackers: *trackers, debug: *debug, ledger: *ledger}, os.Stdout); err != nil {
 		logger.Error("demo", "error", err)
 		os.Exit(1)
 	}
@@ -58,8 +66,17 @@ var trackerLabels = []struct{ name, label string }{
 	{"replay", "Demo Session Replay"}, {"video", "Demo Video"},
 }
 
-// newDemo starts the fake trackers (unless off) and builds the site.
-func newDemo(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool) (*demo, error) {
+// options are the demo's flags.
+type options struct {
+	addr     string
+	trackers bool
+	debug    bool
+	ledger   string // URL; "" or "off" records nothing
+}
+
+// newDemo starts the fake trackers (unless off) and builds the site. With a
+// ledger (nil: none), every decision is recorded in it; the caller closes it.
+func newDemo(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool, ledger store.Ledger) (*demo, error) {
 	d := &demo{hits: &hitLog{log: logger}}
 	origins := map[string]string{}
 	for _, tl := range trackerLabels {
@@ -76,13 +93,17 @@ func newDemo(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool
 		origins[tl.name] = t.origin
 	}
 	// Plain HTTP on localhost: the consent cookie goes without Secure.
-	mw, err := middleware.New(demoPolicy(), middleware.Keys(keys...), middleware.Logger(logger),
-		middleware.InsecureDev(), middleware.Debug(debug))
+	opts := []middleware.Option{middleware.Keys(keys...), middleware.Logger(logger),
+		middleware.InsecureDev(), middleware.Debug(debug)}
+	if ledger != nil {
+		opts = append(opts, middleware.Ledger(ledger))
+	}
+	mw, err := middleware.New(demoPolicy(), opts...)
 	if err != nil {
 		d.close()
 		return nil, err
 	}
-	s := &site{mw: mw, hits: d.hits, tags: newTagSnippets(origins)}
+	s := &site{mw: mw, hits: d.hits, tags: newTagSnippets(origins), ledger: ledger, log: logger}
 	d.handler = s.routes()
 	return d, nil
 }
@@ -93,7 +114,9 @@ func (d *demo) close() {
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr string, withTrackers, debug bool, out io.Writer) error {
+// run serves the demo until ctx ends. The ledger is closed last, once the
+// server has stopped and no decision is in flight.
+func run(ctx context.Context, logger *slog.Logger, o options, out io.Writer) error {
 	keys, err := store.ParseKeyPairs(os.Getenv("CONSENT_HASH_KEY"), os.Getenv("CONSENT_BLOCK_KEY"))
 	if err != nil {
 		return err
@@ -105,12 +128,25 @@ func run(ctx context.Context, logger *slog.Logger, addr string, withTrackers, de
 		keys = []store.KeyPair{{Hash: hash, Block: block}}
 		logger.Warn("CONSENT_HASH_KEY is not set: using random keys for this run, so consents will not survive a restart (make keys prints a pair)")
 	}
-	d, err := newDemo(logger, keys, withTrackers, debug)
+	ledger, err := openDemoLedger(ctx, o.ledger)
+	if err != nil {
+		return fmt.Errorf("-ledger: %w", err)
+	}
+	if ledger != nil {
+		defer func() {
+			if cerr := ledger.Close(); cerr != nil {
+				logger.Error("closing the consent ledger", "error", cerr)
+			}
+		}()
+	} else {
+		logger.Warn("-ledger off: decisions are not recorded, so no proof of consent is kept")
+	}
+	d, err := newDemo(logger, keys, o.trackers, o.debug, ledger)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
@@ -121,15 +157,50 @@ func run(ctx context.Context, logger *slog.Logger, addr string, withTrackers, de
 	for _, t := range d.trackers {
 		fmt.Fprintf(out, "  fake third party %-20s at %s\n", t.label, t.origin)
 	}
-	fmt.Fprintf(out, "  tracker log: %sdemo/trackers    (Ctrl-C stops)\n\n", url)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	fmt.Fprintf(out, "  tracker log: %sdemo/trackers\n", url)
+	if ledger != nil {
+		fmt.Fprintf(out, "  consent ledger: %s, latest records at %sdemo/ledger\n", ledgerLocation(o.ledger), url)
+	} else {
+		fmt.Fprintf(out, "  consent ledger: off, nothing is recorded\n")
+	}
+	fmt.Fprintf(out, "  (Ctrl-C stops)\n\n")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Shutdown, not Serve's return, says the handlers are done: Serve
+	// returns as soon as Shutdown begins.
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// ledgerLocation says where a ledger is, for the start-up lines: an SQLite
+// file as an absolute path, anything else by scheme and host only (a URL
+// may carry a password).
+func ledgerLocation(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.Scheme == "sqlite" {
+		path := u.Host + u.Path
+		if u.Opaque != "" {
+			path = u.Opaque
+		}
+		if abs, err := filepath.Abs(path); err == nil {
+			return abs
+		}
+		return path
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -1,16 +1,23 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,8 +78,36 @@ func setCookies(resp *http.Response) []string {
 
 const bannerMark = `<div id="consentgate-banner"`
 
+// testLedger opens a fresh SQLite ledger for one test.
+func testLedger(t *testing.T) store.Ledger {
+	t.Helper()
+	l, err := store.OpenLedger(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "ledger.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, l.Close()) })
+	return l
+}
+
+// consentID is the ID in the browser's consent cookie.
+func (b *browser) consentID() string {
+	b.t.Helper()
+	u, err := url.Parse(b.srv.URL)
+	require.NoError(b.t, err)
+	codec, err := store.NewCodec(testKeys)
+	require.NoError(b.t, err)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == store.DefaultCookieName {
+			v, _, err := codec.DecodeValue(c.Value, demoPolicy())
+			require.NoError(b.t, err)
+			return v.ID
+		}
+	}
+	b.t.Fatal("no consent cookie")
+	return ""
+}
+
 func TestDemoEndToEnd(t *testing.T) {
-	d, err := newDemo(slog.New(slog.DiscardHandler), testKeys, true, true)
+	ledger := testLedger(t)
+	d, err := newDemo(slog.New(slog.DiscardHandler), testKeys, true, true, ledger)
 	require.NoError(t, err)
 	t.Cleanup(d.close)
 	b := newBrowser(t, d.handler)
@@ -127,6 +162,34 @@ func TestDemoEndToEnd(t *testing.T) {
 		resp, _ = b.do("GET", "/lang?to=de&return=/", nil)
 		assert.Contains(t, setCookies(resp), "lang")
 	})
+	t.Run("the ledger holds the decision under the browser's consent ID", func(t *testing.T) {
+		id := b.consentID()
+		recs, err := ledger.Lookup(context.Background(), id)
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		assert.Equal(t, store.ActionAcceptAll, recs[0].Action)
+		assert.Equal(t, "/courses/go-basics", recs[0].Path)
+		assert.Equal(t, "127.0.0.0/24", recs[0].IP, "the network only")
+
+		_, body := b.do("GET", "/demo/ledger.json", nil)
+		var shown []store.Record
+		require.NoError(t, json.Unmarshal([]byte(body), &shown))
+		require.Len(t, shown, 1)
+		assert.Equal(t, id, shown[0].ConsentID)
+		assert.Equal(t, store.ActionAcceptAll, shown[0].Action)
+
+		resp, page := b.do("GET", "/demo/ledger", nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, page, `<tr class="you">`)
+		assert.Contains(t, page, "<code>"+id+"</code> (you)")
+		assert.Contains(t, page, "<td>accept-all</td>")
+		var all []consent.CategoryID
+		for _, c := range demoPolicy().Categories {
+			all = append(all, c.ID)
+		}
+		assert.Equal(t, all, shown[0].Granted, "every category, in policy order")
+		assert.Contains(t, page, "<td>"+categories(all)+"</td>")
+	})
 	t.Run("reject all: like no consent, without the banner", func(t *testing.T) {
 		resp, _ := b.do("POST", "/consent", url.Values{"action": {"reject-all"}})
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
@@ -135,6 +198,13 @@ func TestDemoEndToEnd(t *testing.T) {
 		assert.Contains(t, body, `<a id="consentgate-settings"`)
 		noTracker(t, body)
 		assert.NotContains(t, setCookies(resp), "_ga")
+
+		_, body = b.do("GET", "/demo/ledger.json", nil)
+		var shown []store.Record
+		require.NoError(t, json.Unmarshal([]byte(body), &shown))
+		require.Len(t, shown, 2)
+		assert.Equal(t, store.ActionWithdraw, shown[0].Action, "newest first; reject after accept withdraws")
+		assert.Equal(t, b.consentID(), shown[0].ConsentID)
 	})
 	t.Run("a tampered consent cookie is no decision", func(t *testing.T) {
 		u, _ := url.Parse(b.srv.URL)
@@ -175,12 +245,154 @@ func TestDemoEndToEnd(t *testing.T) {
 	})
 }
 
-func TestDemoWithoutTrackers(t *testing.T) {
-	d, err := newDemo(slog.New(slog.DiscardHandler), testKeys, false, false)
+func TestDemoWithoutTrackersOrLedger(t *testing.T) {
+	d, err := newDemo(slog.New(slog.DiscardHandler), testKeys, false, false, nil)
 	require.NoError(t, err)
 	assert.Empty(t, d.trackers)
-	resp, body := newBrowser(t, d.handler).do("GET", "/", nil)
+	b := newBrowser(t, d.handler)
+	resp, body := b.do("GET", "/", nil)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, body, bannerMark)
 	assert.Empty(t, resp.Header.Get("Consent-Removed"), "debug off")
+
+	resp, _ = b.do("POST", "/consent", url.Values{"action": {"accept-all"}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "decisions work without a ledger")
+	_, body = b.do("GET", "/demo/ledger", nil)
+	assert.Contains(t, body, "No ledger:")
+	_, body = b.do("GET", "/demo/ledger.json", nil)
+	assert.JSONEq(t, "[]", body)
+}
+
+func TestRecentRecordsAreTheLastTwentyOfTheDayNewestFirst(t *testing.T) {
+	now := time.Now().UTC()
+	tests := []struct {
+		name   string
+		recent int   // records in the last hour, a minute apart
+		old    bool  // plus one from two days ago
+		want   []int // the recent records shown, by index
+	}{
+		{name: "empty", want: nil},
+		{name: "a few", recent: 3, old: true, want: []int{2, 1, 0}},
+		{name: "more than fit", recent: ledgerRecords + 5, old: true, want: seq(ledgerRecords+4, 5)},
+		{name: "exactly as many as fit", recent: ledgerRecords, want: seq(ledgerRecords-1, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := testLedger(t)
+			ctx := context.Background()
+			if tt.old {
+				require.NoError(t, l.Record(ctx, demoRecord("old", now.AddDate(0, 0, -2))))
+			}
+			for i := range tt.recent {
+				require.NoError(t, l.Record(ctx, demoRecord(fmt.Sprintf("r%02d", i), now.Add(time.Duration(i-tt.recent)*time.Minute))))
+			}
+			got, err := recentRecords(ctx, l, now)
+			require.NoError(t, err)
+			var ids, want []string
+			for _, r := range got {
+				ids = append(ids, r.ConsentID)
+			}
+			for _, i := range tt.want {
+				want = append(want, fmt.Sprintf("r%02d", i))
+			}
+			assert.Equal(t, want, ids)
+		})
+	}
+}
+
+// seq counts down from hi to lo.
+func seq(hi, lo int) []int {
+	var s []int
+	for i := hi; i >= lo; i-- {
+		s = append(s, i)
+	}
+	return s
+}
+
+// demoRecord is a decision of consent ID id at at.
+func demoRecord(id string, at time.Time) store.Record {
+	return store.Record{RequestID: id + "-req", ConsentID: id, Time: at, PolicyVersion: "2",
+		Action: store.ActionAcceptAll, Channel: store.ChannelForm, Language: "en",
+		Granted: []consent.CategoryID{consent.Essential}, IP: "127.0.0.0/24", Path: "/"}
+}
+
+// TestRunOpensTheDefaultLedgerAndClosesIt runs the demo as make demo does,
+// in an empty working directory: .demo/ledger.db is created, named at
+// start-up, and closed (reopenable, its decision kept) after the shutdown.
+func TestRunOpensTheDefaultLedgerAndClosesIt(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, slog.New(slog.DiscardHandler), options{addr: "127.0.0.1:0", ledger: defaultLedgerURL}, out)
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		_, rest, ok := strings.Cut(out.String(), "open ")
+		base, _, _ = strings.Cut(rest, "\n")
+		return ok && strings.HasSuffix(base, "/") && strings.Contains(out.String(), "Ctrl-C")
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.Contains(t, out.String(), "consent ledger: "+filepath.Join(dir, ".demo", "ledger.db"))
+
+	req, err := http.NewRequest("POST", base+"consent", strings.NewReader("action=reject-all"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", strings.TrimSuffix(base, "/"))
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	l, err := store.OpenLedger(context.Background(), defaultLedgerURL, store.LedgerRetention(0))
+	require.NoError(t, err)
+	recs, err := recentRecords(context.Background(), l, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	require.Len(t, recs, 1)
+	assert.Equal(t, store.ActionRejectAll, recs[0].Action)
+}
+
+func TestRunWithLedgerOff(t *testing.T) {
+	t.Chdir(t.TempDir())
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, slog.New(slog.DiscardHandler), options{addr: "127.0.0.1:0", ledger: "off"}, out)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Ctrl-C") }, 10*time.Second, 10*time.Millisecond)
+	assert.Contains(t, out.String(), "consent ledger: off")
+	cancel()
+	require.NoError(t, <-done)
+	_, err := os.Stat(".demo")
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing written")
+}
+
+// syncBuffer is run's output, read while run writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

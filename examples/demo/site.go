@@ -4,11 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/middleware"
+	"github.com/consentgate/consent/store"
 	"github.com/gorilla/mux"
 )
 
@@ -26,11 +28,12 @@ var courses = []course{
 
 // site is the demo's pages: a course catalog with the usual third-party tags.
 type site struct {
-	mw       *middleware.Middleware
-	trackers map[string]string // label → origin, for the tag snippets
-	hits     *hitLog
-	secure   bool
-	tags     tagSnippets
+	mw     *middleware.Middleware
+	hits   *hitLog
+	secure bool
+	tags   tagSnippets
+	ledger store.Ledger // nil without one
+	log    *slog.Logger
 }
 
 // tagSnippets are the third-party tags as sites paste them, pointed at the
@@ -75,6 +78,8 @@ func (s *site) routes() http.Handler {
 	r.HandleFunc("/lang", s.setLang).Methods("GET")
 	r.HandleFunc("/demo/trackers", s.trackerPage).Methods("GET", "HEAD")
 	r.HandleFunc("/demo/trackers.json", s.trackerJSON).Methods("GET")
+	r.HandleFunc("/demo/ledger", s.ledgerPage).Methods("GET", "HEAD")
+	r.HandleFunc("/demo/ledger.json", s.ledgerJSON).Methods("GET")
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		s.render(w, r, "notfound", nil)
