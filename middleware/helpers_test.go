@@ -2,13 +2,13 @@ package middleware
 
 import (
 	"bytes"
+	"github.com/consentgate/consent/internal/syncbuf"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,27 +30,9 @@ func testPolicy() *consent.Policy {
 	return p
 }
 
-// logBuffer collects what the middleware logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newTestMiddleware(t testing.TB, opts ...Option) (*Middleware, *logBuffer) {
+func newTestMiddleware(t testing.TB, opts ...Option) (*Middleware, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	base := []Option{Keys(testKey), Logger(slog.New(slog.NewTextHandler(logs, nil)))}
 	m, err := New(testPolicy(), append(base, opts...)...)
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/consentgate/consent/internal/syncbuf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,7 +146,7 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 			for k, v := range tt.env {
 				vars[k] = v
 			}
-			var stderr syncBuffer
+			var stderr syncbuf.Buffer
 			// An already-ended context: should a case wrongly pass, the
 			// proxy stops at once and returns 0 instead of serving.
 			ctx, cancel := context.WithCancel(context.Background())
@@ -161,7 +162,7 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 }
 
 func TestHelpExitsZero(t *testing.T) {
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	code := run(context.Background(), []string{"-h"}, env{getenv: mapEnv(nil), stderr: &stderr})
 	assert.Equal(t, exitOK, code)
 	for _, s := range settings {

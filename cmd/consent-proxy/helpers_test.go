@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/consentgate/consent/internal/syncbuf"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,24 +41,6 @@ const sitePage = `<!doctype html>
 </body></html>
 `
 
-// syncBuffer is the proxy's stderr: the server logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // mapEnv is an environment of exactly the given variables.
 func mapEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -69,7 +50,7 @@ func mapEnv(m map[string]string) func(string) string {
 type proxyRun struct {
 	URL    string
 	Addr   string
-	Stderr *syncBuffer
+	Stderr *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -87,7 +68,7 @@ func startProxy(t *testing.T, vars map[string]string, args ...string) *proxyRun 
 func startProxyEnv(t *testing.T, e env, args ...string) *proxyRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &proxyRun{Stderr: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
+	p := &proxyRun{Stderr: new(syncbuf.Buffer), cancel: cancel, done: make(chan int, 1)}
 	ready := make(chan net.Addr, 1)
 	e.stdout, e.stderr, e.ready = io.Discard, p.Stderr, func(a net.Addr) { ready <- a }
 	go func() { p.done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), e) }()

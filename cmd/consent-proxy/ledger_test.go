@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/consentgate/consent/internal/syncbuf"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +65,7 @@ func consentIDOf(t *testing.T, c *http.Cookie) string {
 func runExport(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout strings.Builder
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	code := run(context.Background(), append([]string{"ledger", "export"}, args...),
 		env{getenv: mapEnv(vars), stdout: &stdout, stderr: &stderr})
 	return code, stdout.String(), stderr.String()
@@ -346,7 +347,7 @@ func TestLedgerExportRangesAndFormats(t *testing.T) {
 func TestLedgerExportHelpExitsZero(t *testing.T) {
 	for _, args := range [][]string{{"ledger", "export", "-h"}, {"ledger", "-h"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			var stderr syncBuffer
+			var stderr syncbuf.Buffer
 			code := run(context.Background(), args, env{getenv: mapEnv(nil), stderr: &stderr})
 			assert.Equal(t, exitOK, code)
 			for _, f := range []string{"-ledger URL", "-from T", "-to T", "-format F", "-o FILE"} {

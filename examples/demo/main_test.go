@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/consentgate/consent/internal/syncbuf"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -322,7 +322,7 @@ func demoRecord(id string, at time.Time) store.Record {
 func TestRunOpensTheDefaultLedgerAndClosesIt(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -365,7 +365,7 @@ func TestRunOpensTheDefaultLedgerAndClosesIt(t *testing.T) {
 
 func TestRunWithLedgerOff(t *testing.T) {
 	t.Chdir(t.TempDir())
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -377,22 +377,4 @@ func TestRunWithLedgerOff(t *testing.T) {
 	require.NoError(t, <-done)
 	_, err := os.Stat(".demo")
 	assert.ErrorIs(t, err, os.ErrNotExist, "nothing written")
-}
-
-// syncBuffer is run's output, read while run writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
