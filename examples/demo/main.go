@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/consentgate/consent/middleware"
+	"github.com/consentgate/consent/examples/demo/site"
 	"github.com/consentgate/consent/store"
 )
 
@@ -42,7 +42,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	trackers := flag.Bool("trackers", true, "start the fake third-party trackers")
 	debug := flag.Bool("debug", true, "list what was removed from each page in a Consent-Removed header and the log")
-	ledger := flag.String("ledger", defaultLedgerURL, `consent ledger URL (sqlite:///abs.db, sqlite://rel.db, postgres://…); "" or "off" records nothing`)
+	ledger := flag.String("ledger", site.DefaultLedgerURL, `consent ledger URL (sqlite:///abs.db, sqlite://rel.db, postgres://…); "" or "off" records nothing`)
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,65 +53,12 @@ func main() {
 	}
 }
 
-// demo is the running site and its fake third parties.
-type demo struct {
-	handler  http.Handler
-	hits     *hitLog
-	trackers []*fakeTracker
-}
-
-// trackerLabels are the fake third parties and what they stand for.
-var trackerLabels = []struct{ name, label string }{
-	{"analytics", "Demo Analytics"}, {"tags", "Demo Tag Manager"}, {"ads", "Demo Ads"},
-	{"replay", "Demo Session Replay"}, {"video", "Demo Video"},
-}
-
 // options are the demo's flags.
 type options struct {
 	addr     string
 	trackers bool
 	debug    bool
 	ledger   string // URL; "" or "off" records nothing
-}
-
-// newDemo starts the fake trackers (unless off) and builds the site. With a
-// ledger (nil: none), every decision is recorded in it; the caller closes it.
-func newDemo(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool, ledger store.Ledger) (*demo, error) {
-	d := &demo{hits: &hitLog{log: logger}}
-	origins := map[string]string{}
-	for _, tl := range trackerLabels {
-		origins[tl.name] = "http://" + tl.name + ".localhost:9" // the discard port: nothing answers
-		if !withTrackers {
-			continue
-		}
-		t, err := startTracker(tl.name, tl.label, d.hits)
-		if err != nil {
-			d.close()
-			return nil, err
-		}
-		d.trackers = append(d.trackers, t)
-		origins[tl.name] = t.origin
-	}
-	// Plain HTTP on localhost: the consent cookie goes without Secure.
-	opts := []middleware.Option{middleware.Keys(keys...), middleware.Logger(logger),
-		middleware.InsecureDev(), middleware.Debug(debug)}
-	if ledger != nil {
-		opts = append(opts, middleware.Ledger(ledger))
-	}
-	mw, err := middleware.New(demoPolicy(), opts...)
-	if err != nil {
-		d.close()
-		return nil, err
-	}
-	s := &site{mw: mw, hits: d.hits, tags: newTagSnippets(origins), ledger: ledger, log: logger}
-	d.handler = s.routes()
-	return d, nil
-}
-
-func (d *demo) close() {
-	for _, t := range d.trackers {
-		t.close()
-	}
 }
 
 // run serves the demo until ctx ends. The ledger is closed last, once the
@@ -128,7 +75,7 @@ func run(ctx context.Context, logger *slog.Logger, o options, out io.Writer) err
 		keys = []store.KeyPair{{Hash: hash, Block: block}}
 		logger.Warn("CONSENT_HASH_KEY is not set: using random keys for this run, so consents will not survive a restart (make keys prints a pair)")
 	}
-	ledger, err := openDemoLedger(ctx, o.ledger)
+	ledger, err := site.OpenLedger(ctx, o.ledger)
 	if err != nil {
 		return fmt.Errorf("-ledger: %w", err)
 	}
@@ -141,21 +88,21 @@ func run(ctx context.Context, logger *slog.Logger, o options, out io.Writer) err
 	} else {
 		logger.Warn("-ledger off: decisions are not recorded, so no proof of consent is kept")
 	}
-	d, err := newDemo(logger, keys, o.trackers, o.debug, ledger)
+	d, err := site.New(logger, keys, o.trackers, o.debug, ledger)
 	if err != nil {
 		return err
 	}
-	defer d.close()
+	defer d.Close()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: d.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(out, "\nConsentGate demo: open %s\n", url)
-	for _, t := range d.trackers {
-		fmt.Fprintf(out, "  fake third party %-20s at %s\n", t.label, t.origin)
+	for _, t := range d.Trackers() {
+		fmt.Fprintf(out, "  fake third party %-20s at %s\n", t.Label, t.Origin)
 	}
 	fmt.Fprintf(out, "  tracker log: %sdemo/trackers\n", url)
 	if ledger != nil {

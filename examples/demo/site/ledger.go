@@ -1,4 +1,4 @@
-package main
+package site
 
 import (
 	"bytes"
@@ -15,35 +15,35 @@ import (
 	"github.com/consentgate/consent/store"
 )
 
-// defaultLedgerURL is the demo's ledger: an SQLite file in .demo/ under the
+// DefaultLedgerURL is the demo's ledger: an SQLite file in .demo/ under the
 // working directory (git-ignored), so that `make demo` records decisions
 // with no set-up and keeps them across runs.
 const (
-	defaultLedgerDir = ".demo"
-	defaultLedgerURL = "sqlite://" + defaultLedgerDir + "/ledger.db"
+	DefaultLedgerDir = ".demo"
+	DefaultLedgerURL = "sqlite://" + DefaultLedgerDir + "/ledger.db"
 )
 
 // ledgerRecords is how many records the ledger page shows.
 const ledgerRecords = 20
 
-// openDemoLedger opens the ledger rawURL names; "" or "off" is none. The
+// OpenLedger opens the ledger rawURL names; "" or "off" is none. The
 // default's directory is created, since SQLite creates the file only.
-func openDemoLedger(ctx context.Context, rawURL string) (store.Ledger, error) {
+func OpenLedger(ctx context.Context, rawURL string) (store.Ledger, error) {
 	if rawURL == "" || rawURL == "off" {
 		return nil, nil
 	}
-	if rawURL == defaultLedgerURL {
-		if err := os.MkdirAll(defaultLedgerDir, 0o700); err != nil {
+	if rawURL == DefaultLedgerURL {
+		if err := os.MkdirAll(DefaultLedgerDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
 	return store.OpenLedger(ctx, rawURL)
 }
 
-// recentRecords returns the ledger's records of the last day, newest first,
+// RecentRecords returns the ledger's records of the last day, newest first,
 // at most ledgerRecords of them. It reads them back through Export, as an
 // auditor's tool would, rather than through a query only the demo has.
-func recentRecords(ctx context.Context, l store.Ledger, now time.Time) ([]store.Record, error) {
+func RecentRecords(ctx context.Context, l store.Ledger, now time.Time) ([]store.Record, error) {
 	var buf bytes.Buffer
 	if err := l.Export(ctx, now.Add(-24*time.Hour), time.Time{}, &buf, store.ExportJSONLines); err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (s *site) ledgerPage(w http.ResponseWriter, r *http.Request) {
 		p.You = c.ID
 	}
 	if s.ledger != nil {
-		recs, err := recentRecords(r.Context(), s.ledger, time.Now())
+		recs, err := RecentRecords(r.Context(), s.ledger, time.Now())
 		if err != nil {
 			s.log.Error("demo: reading the ledger", "error", err)
 			p.Err = "the ledger cannot be read right now"
@@ -105,7 +105,7 @@ func (s *site) ledgerJSON(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("[]\n"))
 		return
 	}
-	recs, err := recentRecords(r.Context(), s.ledger, time.Now())
+	recs, err := RecentRecords(r.Context(), s.ledger, time.Now())
 	if err != nil {
 		s.log.Error("demo: reading the ledger", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
