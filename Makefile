@@ -33,6 +33,9 @@ BENCH       ?= .
 BENCHTIME   ?= 1s
 BENCH_COUNT ?= 1
 FUZZTIME    ?= 30s
+# Minimizing a new input can outlast a short FUZZTIME, which Go reports as a
+# failure ("context deadline exceeded"): keep it brief.
+FUZZMINTIME ?= 2s
 DEMO_FLAGS  ?=
 # The demo site (examples/demo) replaces examples/stdlib as soon as it exists.
 DEMO_PKG := $(if $(wildcard examples/demo/*.go),./examples/demo,./examples/stdlib)
@@ -46,7 +49,7 @@ help: ## Show this help
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
 	@echo
 	@echo 'Variables: BENCH=$(BENCH) BENCHTIME=$(BENCHTIME) BENCH_COUNT=$(BENCH_COUNT)'
-	@echo '           FUZZTIME=$(FUZZTIME) DEMO_FLAGS=$(DEMO_FLAGS) (demo package: $(DEMO_PKG))'
+	@echo '           FUZZTIME=$(FUZZTIME) FUZZMINTIME=$(FUZZMINTIME) DEMO_FLAGS=$(DEMO_FLAGS) (demo package: $(DEMO_PKG))'
 
 test: ## Run all unit tests with the race detector
 	$(GO) test -race -count=1 ./...
@@ -91,7 +94,7 @@ fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
 	for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
 		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | awk '/^Fuzz/'); do \
 			echo "== $$pkg $$target ($(FUZZTIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) "$$pkg" || exit 1; \
 			n=$$((n + 1)); \
 		done; \
 	done; \
