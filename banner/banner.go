@@ -56,7 +56,6 @@ const (
 // for concurrent use.
 type Banner struct {
 	prefix   string
-	catalog  *Catalog
 	notices  [][]bannerPart // per language: the banner
 	settings [][]bannerPart // per language: the settings control
 }
@@ -117,7 +116,7 @@ func NewBanner(catalog *Catalog, prefix, tmpl string) (*Banner, error) {
 			return nil, fmt.Errorf("%w: banner template: no {{define %q}}", ErrTexts, name)
 		}
 	}
-	b := &Banner{prefix: prefix, catalog: catalog}
+	b := &Banner{prefix: prefix}
 	for i := range catalog.Languages() {
 		texts := catalog.Texts(i)
 		v := bannerView{Prefix: prefix, Lang: texts.Lang(), T: texts.T, Return: returnSlot, Query: queryslot}
