@@ -1954,7 +1954,6 @@ func (r *Rewriter) reportString(kind, host string, t *Tracker, deferred bool) {
 	}
 }
 
-
 // mayHaveAbsoluteURL reports whether the attributes of a tag can hold a URL
 // with a host; when not, every URL in it is relative to the page. It looks
 // for each mark with IndexByte, which is much faster than a byte loop over
