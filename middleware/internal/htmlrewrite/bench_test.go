@@ -2,9 +2,7 @@ package htmlrewrite
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"os"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -136,29 +134,5 @@ func BenchmarkInlineScript(b *testing.B) {
 		if _, ok := m.MatchText(text, 0); ok {
 			b.Fatal("unexpected match")
 		}
-	}
-}
-
-// TestBenchTable prints the benchmark table with the rewriter/x-net ratio
-// measured in one run. It runs only with HTMLREWRITE_BENCH_TABLE=1:
-//
-//	HTMLREWRITE_BENCH_TABLE=1 go test -run TestBenchTable -v ./middleware/internal/htmlrewrite/
-func TestBenchTable(t *testing.T) {
-	if os.Getenv("HTMLREWRITE_BENCH_TABLE") == "" {
-		t.Skip("set HTMLREWRITE_BENCH_TABLE=1 to print the benchmark table")
-	}
-	mbps := func(r testing.BenchmarkResult) float64 {
-		return float64(r.Bytes) * float64(r.N) / r.T.Seconds() / 1e6
-	}
-	fmt.Printf("%-6s | %-22s | %-22s | %-12s | %-12s | %s\n", "page", "rewriter MB/s (allocs)", "x/net/html MB/s (allocs)", "IndexByte", "copy", "rewriter/xnet")
-	for _, s := range benchSizes {
-		p := page(s.size)
-		var res [4]testing.BenchmarkResult
-		for i, impl := range benchImpls {
-			res[i] = testing.Benchmark(func(b *testing.B) { impl.f(b, p) })
-		}
-		fmt.Printf("%-6s | %9.0f (%d)%8s | %9.1f (%d)%6s | %9.0f    | %9.0f    | %.1f×\n", s.name,
-			mbps(res[0]), res[0].AllocsPerOp(), "", mbps(res[1]), res[1].AllocsPerOp(), "",
-			mbps(res[2]), mbps(res[3]), mbps(res[0])/mbps(res[1]))
 	}
 }
