@@ -37,10 +37,12 @@ FUZZTIME    ?= 30s
 # failure ("context deadline exceeded"): keep it brief.
 FUZZMINTIME ?= 2s
 DEMO_FLAGS  ?=
+LOAD_DURATION    ?= 30s
+LOAD_CONCURRENCY ?= 64
 # The demo site (examples/demo) replaces examples/stdlib as soon as it exists.
 DEMO_PKG := $(if $(wildcard examples/demo/*.go),./examples/demo,./examples/stdlib)
 
-.PHONY: help test demo bench lint vuln keys fuzz e2e tools vulndb clean
+.PHONY: help test demo bench load lint vuln keys fuzz e2e tools vulndb clean
 
 help: ## Show this help
 	@echo 'Usage: make TARGET [VAR=value ...]'
@@ -50,6 +52,7 @@ help: ## Show this help
 	@echo
 	@echo 'Variables: BENCH=$(BENCH) BENCHTIME=$(BENCHTIME) BENCH_COUNT=$(BENCH_COUNT)'
 	@echo '           FUZZTIME=$(FUZZTIME) FUZZMINTIME=$(FUZZMINTIME) DEMO_FLAGS=$(DEMO_FLAGS) (demo package: $(DEMO_PKG))'
+	@echo '           LOAD_DURATION=$(LOAD_DURATION) LOAD_CONCURRENCY=$(LOAD_CONCURRENCY)'
 
 test: ## Run all unit tests with the race detector
 	$(GO) test -race -count=1 ./...
@@ -66,6 +69,11 @@ bench: ## Run benchmarks matching BENCH (raw, benchstat-ready output in .bench/l
 	@echo
 	@$(GO) run ./internal/benchtable < .bench/latest.txt
 	@$(GO) test -count=1 -run='^TestMemoryPerHTMLResponseIsBounded$$' -v ./middleware/ | sed -n 's/^ *memory_test.go:[0-9]*: /memory per in-flight HTML response (target ≤ 64 KiB): /p'
+
+# The server runs in the load test's own process, so that it can read its
+# heap and goroutines; the demo and the bare pages each get LOAD_DURATION.
+load: ## Load-test the demo (middleware vs bare pages) for LOAD_DURATION at LOAD_CONCURRENCY; fails on any error or leak
+	$(GO) run ./internal/loadtest -duration=$(LOAD_DURATION) -concurrency=$(LOAD_CONCURRENCY)
 
 lint: tools ## gofmt check, go vet and staticcheck
 	@unformatted=$$($(GOFMT) -l .); \
