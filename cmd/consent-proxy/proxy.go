@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -62,19 +61,13 @@ func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.
 		// Flush after every write, so that the start of a slow page (and the
 		// banner in it) reaches the visitor before upstream has finished.
 		// Writes and flushes then stay on one goroutine, too.
+		// The cookies of a protocol switch, which ReverseProxy writes itself
+		// on the hijacked connection, are filtered by the middleware there.
 		FlushInterval: -1,
-		ModifyResponse: func(res *http.Response) error {
-			if res.StatusCode == http.StatusSwitchingProtocols {
-				moveUpgradeCookies(res)
-			}
-			return nil
-		},
-		ErrorHandler: upstreamError(logger),
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorHandler:  upstreamError(logger),
+		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	proxied := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), writerHeaderKey{}, w.Header())))
-	}))
+	proxied := mw.Handler(rp)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == c.healthz {
 			healthz(w, r)
@@ -82,26 +75,6 @@ func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.
 		}
 		proxied.ServeHTTP(w, r)
 	})
-}
-
-// writerHeaderKey finds, in a request's context, the header map of the
-// middleware's response writer.
-type writerHeaderKey struct{}
-
-// moveUpgradeCookies hands the Set-Cookie headers of a protocol switch
-// (WebSocket) to the middleware's writer. ReverseProxy writes a 101 itself on
-// the hijacked connection and copies upstream's headers only after Hijack,
-// which is where the middleware filters them: moved beforehand, they are
-// filtered by the visitor's consent like those of any other response.
-func moveUpgradeCookies(res *http.Response) {
-	h, ok := res.Request.Context().Value(writerHeaderKey{}).(http.Header)
-	if !ok {
-		return
-	}
-	for _, line := range res.Header.Values("Set-Cookie") {
-		h.Add("Set-Cookie", line)
-	}
-	res.Header.Del("Set-Cookie")
 }
 
 // newTransport is how the proxy reaches upstream.
