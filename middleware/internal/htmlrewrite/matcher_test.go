@@ -102,13 +102,7 @@ func TestMatchURL(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			tr, ok := m.MatchURL([]byte(tc.url))
-			if tc.want == "" {
-				assert.False(t, ok)
-				assert.Nil(t, tr)
-				return
-			}
-			require.True(t, ok)
-			assert.Equal(t, tc.want, tr.Name)
+			assertMatch(t, tr, ok, tc.want)
 		})
 	}
 }
@@ -181,13 +175,7 @@ func TestMatchText(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, ok := m.MatchText([]byte(tc.text), tc.granted)
-			if tc.want == "" {
-				assert.False(t, ok)
-				assert.Nil(t, tr)
-				return
-			}
-			require.True(t, ok)
-			assert.Equal(t, tc.want, tr.Name)
+			assertMatch(t, tr, ok, tc.want)
 		})
 	}
 }
@@ -239,4 +227,16 @@ func FuzzMatchURL(f *testing.F) {
 		}
 		_, _ = m.MatchText([]byte(u), 0)
 	})
+}
+
+// assertMatch checks a match against the expected tracker name, "" for none.
+func assertMatch(t *testing.T, tr *Tracker, ok bool, want string) {
+	t.Helper()
+	if want == "" {
+		assert.False(t, ok)
+		assert.Nil(t, tr)
+		return
+	}
+	require.True(t, ok)
+	assert.Equal(t, want, tr.Name)
 }
