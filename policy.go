@@ -34,6 +34,13 @@ const (
 	Partner CategoryID = "partner"
 )
 
+// Placeholder is the category of the cookies and trackers of a drafted policy
+// (see the middleware's inventory) that nobody has classified yet. It is
+// not a category: Validate, and so LoadPolicy, refuses a policy that still
+// uses it, naming each entry, until the site owner chooses a real category
+// for each or removes it.
+const Placeholder CategoryID = "undecided"
+
 // MaxCategories is the largest number of categories a policy may have.
 const MaxCategories = 64
 

@@ -58,6 +58,9 @@ func (p *Policy) Validate() error {
 		case known[c.ID]:
 			bad(field+".id", "duplicate category ID %q", c.ID)
 		}
+		if c.ID == Placeholder {
+			bad(field+".id", "%q is reserved for the placeholder of drafted policies", c.ID)
+		}
 		known[c.ID] = true
 		if strings.TrimSpace(c.Name) == "" {
 			bad(field+".name", "must not be empty")
@@ -75,6 +78,7 @@ func (p *Policy) Validate() error {
 	if len(p.Categories) > 0 && required == 0 {
 		bad("categories", "no category is required: essential cookies must have one")
 	}
+	choices := categoryChoices(p.Categories)
 
 	for i, c := range p.Cookies {
 		field := fmt.Sprintf("cookies[%d]", i)
@@ -85,7 +89,9 @@ func (p *Policy) Validate() error {
 		} else if strings.ContainsAny(c.Name, " \t\r\n;,=\"") {
 			bad(field+".name", "%q is not a cookie name", c.Name)
 		}
-		if !known[c.Category] {
+		if c.Category == Placeholder {
+			bad(field+".category", "cookie %q is still %q: choose one of %s, or remove the entry", c.Name, Placeholder, choices)
+		} else if !known[c.Category] {
 			bad(field+".category", "unknown category %q", c.Category)
 		}
 		if c.Lifetime < 0 {
@@ -101,7 +107,9 @@ func (p *Policy) Validate() error {
 		if strings.TrimSpace(t.Name) == "" {
 			bad(field+".name", "must not be empty")
 		}
-		if !known[t.Category] {
+		if t.Category == Placeholder {
+			bad(field+".category", "tracker %q is still %q: choose one of %s, or remove the entry", t.Name, Placeholder, choices)
+		} else if !known[t.Category] {
 			bad(field+".category", "unknown category %q", t.Category)
 		}
 		if len(t.Hosts) == 0 && len(t.URLs) == 0 {
@@ -142,6 +150,20 @@ func (p *Policy) Validate() error {
 	}
 
 	return errors.Join(errs...)
+}
+
+// categoryChoices lists the category IDs for an error message.
+func categoryChoices(cats []Category) string {
+	ids := make([]string, 0, len(cats))
+	for _, c := range cats {
+		if c.ID != "" && c.ID != Placeholder {
+			ids = append(ids, string(c.ID))
+		}
+	}
+	if len(ids) == 0 {
+		return "the policy's categories"
+	}
+	return strings.Join(ids, ", ")
 }
 
 func validCategoryID(id CategoryID) bool {

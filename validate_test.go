@@ -209,3 +209,26 @@ func TestValidateAcceptsSiteChanges(t *testing.T) {
 	assert.Contains(t, err.Error(), `unknown category "partner"`)
 	assert.Contains(t, fieldsOf(t, err), "trackers[15].category")
 }
+
+// A drafted policy keeps its unclassified entries under the placeholder
+// until the owner decides: loading it fails, naming every such entry.
+func TestValidateRefusesThePlaceholderNamingEachEntry(t *testing.T) {
+	p := basePolicy()
+	p.Cookies = append(p.Cookies, consent.Cookie{Name: "_xq", Category: consent.Placeholder})
+	p.Trackers = append(p.Trackers, consent.Tracker{Name: "cdn.example.io", Category: consent.Placeholder, Hosts: []string{"cdn.example.io"}})
+	errs := fieldErrors(t, p.Validate())
+	require.Len(t, errs, 2)
+	assert.Equal(t, "cookies[1].category", errs[0].Field)
+	assert.Contains(t, errs[0].Problem, `cookie "_xq" is still "undecided": choose one of essential, analytics`)
+	assert.Equal(t, "trackers[3].category", errs[1].Field)
+	assert.Contains(t, errs[1].Problem, `tracker "cdn.example.io" is still "undecided"`)
+
+	p.Cookies[1].Category = consent.Analytics
+	p.Trackers[3].Category = consent.Essential
+	assert.NoError(t, p.Validate(), "resolved, the draft loads")
+
+	p.Categories = append(p.Categories, consent.Category{ID: consent.Placeholder, Name: "Later"})
+	errs = fieldErrors(t, p.Validate())
+	require.Len(t, errs, 1)
+	assert.Equal(t, "categories[2].id", errs[0].Field)
+}

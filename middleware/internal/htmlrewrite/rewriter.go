@@ -82,6 +82,12 @@ type Options struct {
 	// OnRemove, if set, is called once per removed or deferred element or
 	// ping attribute. With it set, each call allocates its Host string.
 	OnRemove func(Removal)
+	// OnKeep, if set, is called for each script, img, iframe, embed,
+	// object, source or link hint that is kept and loads from an absolute
+	// URL on a third-party host (any host when SiteHost is empty): what a
+	// page makes the browser contact, for an inventory. host is only valid
+	// during the call; t is the matching declaration, nil when none.
+	OnKeep func(kind string, host []byte, t *Tracker)
 }
 
 // Removal describes one removed or deferred element, for reports.
@@ -1479,6 +1485,7 @@ func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 	}
 	t, host, v := r.checkURL(view[src.vs:src.ve])
 	if v != vBlocked {
+		r.kept("script", host, t)
 		r.keepTag(view, false)
 		return false
 	}
@@ -1671,6 +1678,7 @@ func (r *Rewriter) media(view []byte, ne int, id tagID) bool {
 			hasW && hasH && tinyDim(view[width.vs:width.ve]) && tinyDim(view[height.vs:height.ve])):
 		t, cat = nil, r.o.BeaconCategory
 	default:
+		r.kept(kindNames[id], host, t)
 		r.keepTag(view, false)
 		return false
 	}
@@ -1784,6 +1792,7 @@ func (r *Rewriter) link(view []byte, ne int) bool {
 	}
 	t, host, verdict := r.checkURL(view[href.vs:href.ve])
 	if verdict != vBlocked {
+		r.kept("link", host, t)
 		return false
 	}
 	r.report("link", host, t, false)
@@ -1937,6 +1946,14 @@ func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
 	if r.o.OnRemove != nil {
 		r.o.OnRemove(Removal{Kind: kind, Host: string(host), Tracker: t, Deferred: deferred})
 	}
+}
+
+// kept reports a kept element that loads from a third-party host.
+func (r *Rewriter) kept(kind string, host []byte, t *Tracker) {
+	if r.o.OnKeep == nil || host == nil || r.o.SiteHost != "" && r.firstParty(host) {
+		return
+	}
+	r.o.OnKeep(kind, host, t)
 }
 
 func (r *Rewriter) reportString(kind, host string, t *Tracker, deferred bool) {

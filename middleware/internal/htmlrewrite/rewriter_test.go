@@ -501,3 +501,37 @@ func TestResetReuse(t *testing.T) {
 		assert.Equal(t, want, buf.String(), "document %d", i)
 	}
 }
+
+// OnKeep lists what a page still makes the browser contact on other hosts:
+// granted trackers and undeclared third parties, not the site's own files
+// nor what was removed.
+func TestOnKeep(t *testing.T) {
+	m := testMatcher(t)
+	type seen struct{ Kind, Host, Tracker string }
+	in := `<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>` +
+		`<script src="https://cdn.jsdelivr.net/npm/x.js"></script>` +
+		`<script src="/app.js"></script><script src="https://static.shop.example/app.js"></script>` +
+		`<img src="https://images.cdn.example/a.png" alt=""><img src="https://www.facebook.com/tr?id=1">` +
+		`<iframe src="https://www.youtube.com/embed/x"></iframe>` +
+		`<link rel=preconnect href="https://fonts.gstatic.com"><link rel=stylesheet href="https://fonts.googleapis.com/css">`
+	o := stripOpts()
+	o.Granted = 1<<catNecessary | 1<<catAnalytics
+	o.SiteHost = "www.shop.example"
+	var got []seen
+	o.OnKeep = func(kind string, host []byte, tr *Tracker) {
+		name := ""
+		if tr != nil {
+			name = tr.Name
+		}
+		got = append(got, seen{kind, string(host), name})
+	}
+	out := rewrite(t, m, o, in)
+	assert.NotContains(t, out, "facebook.com/tr")
+	assert.NotContains(t, out, "youtube.com")
+	assert.Equal(t, []seen{
+		{"script", "www.googletagmanager.com", "Google Tag Manager"},
+		{"script", "cdn.jsdelivr.net", ""},
+		{"img", "images.cdn.example", ""},
+		{"link", "fonts.gstatic.com", ""},
+	}, got)
+}
