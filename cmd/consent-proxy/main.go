@@ -44,6 +44,10 @@ type env struct {
 	// shorten the SQLite busy timeout with them, so that a locked ledger
 	// fails in milliseconds rather than the default seconds.
 	ledgerOptions []store.LedgerOption
+	// timeouts, when set, replace the server's read and idle timeouts:
+	// tests shorten them to see a slow client cut off in a second rather
+	// than in minutes.
+	timeouts *serverTimeouts
 }
 
 // commands are the subcommands, named by the first argument when it is not

@@ -27,6 +27,13 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
+// serverTimeouts are the limits a slow or idle client meets.
+type serverTimeouts struct {
+	readHeader, read, idle time.Duration
+}
+
+var defaultTimeouts = serverTimeouts{readHeader: readHeaderTimeout, read: readTimeout, idle: idleTimeout}
+
 // serve runs the proxy until ctx ends, then shuts it down gracefully. The
 // ledger, when there is one, is closed last: after the server has stopped,
 // so that no decision in flight finds it closed.
@@ -98,12 +105,16 @@ func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger 
 		logger.Error("cannot listen", "addr", cfg.listen, "error", err)
 		return exitError
 	}
+	timeouts := defaultTimeouts
+	if e.timeouts != nil {
+		timeouts = *e.timeouts
+	}
 	srv := &http.Server{
 		Handler:           newHandler(cfg, mw, logger),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
+		ReadHeaderTimeout: timeouts.readHeader,
+		ReadTimeout:       timeouts.read,
 		WriteTimeout:      0, // see the constants: a stream must not be cut off
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       timeouts.idle,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
