@@ -116,13 +116,13 @@ func (p *Policy) Validate() error {
 			bad(field, "needs hosts or urls")
 		}
 		for j, h := range t.Hosts {
-			if !validHost(h) {
+			if !ValidHost(h) {
 				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
 			}
 		}
 		for j, u := range t.URLs {
 			host, path, _ := strings.Cut(u, "/")
-			if !validHost(host) || path == "" {
+			if !ValidHost(host) || path == "" {
 				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/pixel\"", u)
 			}
 		}
@@ -178,8 +178,9 @@ func validCategoryID(id CategoryID) bool {
 	return true
 }
 
-// validHost accepts lowercase DNS names with at least one dot.
-func validHost(h string) bool {
+// ValidHost reports whether h can be declared as a tracker host: a
+// lowercase DNS name with at least one dot.
+func ValidHost(h string) bool {
 	if h == "" || len(h) > 253 || !strings.Contains(h, ".") || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") {
 		return false
 	}

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -82,8 +83,9 @@ func (rw *responseWriter) plan() htmlPlan {
 		p.beaconAllowed = p.granted&m.allCats == m.allCats
 	}
 	partial := len(rw.req.Header["Hx-Request"]) != 0
-	p.inject = m.banner != nil && (!rw.consent.Decided() || m.settingsControl) && !rw.noBanner && !partial
-	p.head = m.consentMode != nil && !partial
+	p.inject = m.banner != nil && (!rw.consent.Decided() || m.settingsControl) && !rw.noBanner && !partial &&
+		(!m.reportOnly || m.reportBanner)
+	p.head = m.consentMode != nil && !partial && !m.reportOnly
 	if p.inject {
 		p.lang = m.catalog.Pick(rw.req.Header.Get("Accept-Language"))
 	}
@@ -105,13 +107,61 @@ func bodyAllowed(status int) bool {
 }
 
 // rewriterPool recycles rewriters and their buffers between responses.
-var rewriterPool = sync.Pool{New: func() any { return new(htmlRewrite) }}
+var rewriterPool = sync.Pool{New: func() any {
+	hr := new(htmlRewrite)
+	hr.onTag = hr.observe // bound once: a method value per page would allocate
+	return hr
+}}
 
 // htmlRewrite is the pooled per-response state of an HTML rewrite.
 type htmlRewrite struct {
 	rw     htmlrewrite.Rewriter
 	inject []byte
 	head   []byte
+
+	// What the page held, for the inventory; merged when the page ends.
+	obs   []tagObservation
+	names []byte
+	onTag func(htmlrewrite.TagEvent)
+}
+
+// observe counts one tag of the page, by kind, host (lowercased), tracker
+// and fate, up to maxTagObservations distinct ones: pages repeat the same
+// few hosts, and the page's memory must not grow with its length.
+func (hr *htmlRewrite) observe(e htmlrewrite.TagEvent) {
+	host := e.Host
+	if len(host) > maxNameBytes {
+		host = host[:maxNameBytes]
+	}
+	for i := range hr.obs {
+		o := &hr.obs[i]
+		if o.kind == e.Kind && o.tracker == e.Tracker && o.removed == e.Removed && o.deferred == e.Deferred &&
+			bytes.EqualFold(hr.names[o.start:o.end], host) {
+			o.count++
+			return
+		}
+	}
+	if len(hr.obs) >= maxTagObservations || len(hr.names)+len(host) > maxTagNameBytes {
+		return
+	}
+	start := len(hr.names)
+	for _, c := range host {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		hr.names = append(hr.names, c)
+	}
+	hr.obs = append(hr.obs, tagObservation{kind: e.Kind, start: start, end: len(hr.names),
+		tracker: e.Tracker, removed: e.Removed, deferred: e.Deferred, count: 1})
+}
+
+// maxTagNameBytes bounds the hosts one page records.
+const maxTagNameBytes = 4 << 10
+
+// reset readies a pooled htmlRewrite for a page.
+func (hr *htmlRewrite) reset() {
+	hr.inject, hr.head = hr.inject[:0], hr.head[:0]
+	hr.obs, hr.names = hr.obs[:0], hr.names[:0]
 }
 
 // weakETag makes a strong validator weak and ties it to the visitor's

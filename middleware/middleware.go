@@ -52,6 +52,11 @@ type Middleware struct {
 	pseudo          *store.Pseudonymizer
 	debug           bool
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
+
+	// What the middleware saw, and report-only mode.
+	inv          *inventory
+	reportOnly   bool
+	reportBanner bool
 }
 
 // New validates policy and options and returns the middleware. Every problem
@@ -148,6 +153,9 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		pseudo:          cfg.pseudo,
 		assets:          cfg.assets,
 		settingsControl: cfg.settingsControl,
+		inv:             newInventory(cfg.now()),
+		reportOnly:      cfg.reportOnly,
+		reportBanner:    cfg.reportBanner,
 	}
 	if err := m.buildRewriter(cfg.mode); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
@@ -162,6 +170,12 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 
 // Policy returns the policy the middleware enforces.
 func (m *Middleware) Policy() *consent.Policy { return m.policy }
+
+// ReportOnly reports whether the middleware runs in report-only mode.
+func (m *Middleware) ReportOnly() bool { return m.reportOnly }
+
+// Inventory returns a copy of what the middleware has seen so far.
+func (m *Middleware) Inventory() *Inventory { return m.inv.snapshot(m.reportOnly) }
 
 // Prefix returns the path the consent endpoint is mounted under.
 func (m *Middleware) Prefix() string { return m.prefix }

@@ -39,6 +39,8 @@ type config struct {
 	bannerTemplate  string
 	ledger          store.Ledger
 	pseudo          *store.Pseudonymizer
+	reportOnly      bool
+	reportBanner    bool
 }
 
 func defaults() config {
@@ -211,3 +213,16 @@ func Ledger(l store.Ledger) Option { return func(c *config) { c.ledger = l } }
 // (see store.NewPseudonymizer). Default: the IP address truncated to its /24
 // or /48 and the User-Agent hashed with SHA-256.
 func LedgerPseudonyms(p *store.Pseudonymizer) Option { return func(c *config) { c.pseudo = p } }
+
+// ReportOnly turns on report-only mode, as Content-Security-Policy-Report-Only
+// does for CSP: the middleware changes nothing in responses — no Set-Cookie
+// dropped or expired, no tag removed or deferred, no Consent Mode script, no
+// Vary header, and no banner unless showBanner is set — but records in the
+// Inventory everything it would have done, per page path. With showBanner
+// the banner and the settings control are injected and decisions are
+// stored (and recorded in the Ledger) as usual, so a site can see how
+// visitors answer before it enforces their answers; the pages then lose
+// Content-Length and ETag, as any page with the banner does. Default off.
+func ReportOnly(showBanner bool) Option {
+	return func(c *config) { c.reportOnly, c.reportBanner = true, showBanner }
+}

@@ -38,22 +38,33 @@ func (idx cookieIndex) lookup(name string) (consent.Cookie, bool) {
 	return idx.policy.CookieDeclaration(name)
 }
 
-// cookieAllowed decides one cookie name for a visitor. The consent cookie
-// itself belongs to the middleware: a handler may not set it.
-func (m *Middleware) cookieAllowed(name string, v *consent.Consent) bool {
+// cookieAllowed decides one cookie name for a visitor, and names the
+// category it falls under for the inventory. The consent cookie itself
+// belongs to the middleware: a handler may not set it.
+func (m *Middleware) cookieAllowed(name string, v *consent.Consent) (bool, string) {
 	if name == m.codec.Name() {
 		m.seen.once("own:"+name, "dropped a Set-Cookie of the consent cookie's name: only the middleware sets it", "cookie", name)
-		return false
+		return false, reservedCookie
 	}
 	if decl, ok := m.cookies.lookup(name); ok {
-		return v.Allowed(decl.Category)
+		return v.Allowed(decl.Category), string(decl.Category)
 	}
 	m.seen.once("undeclared:"+name, "undeclared cookie: declare it in the policy's cookies table", "cookie", name)
 	if m.undeclared != "" {
-		return v.Allowed(m.undeclared)
+		return v.Allowed(m.undeclared), Undeclared
 	}
-	return m.grantsAll(v)
+	return m.grantsAll(v), Undeclared
 }
+
+// allows is cookieAllowed's verdict alone.
+func (m *Middleware) allows(name string, v *consent.Consent) bool {
+	ok, _ := m.cookieAllowed(name, v)
+	return ok
+}
+
+// reservedCookie is the inventory's category of a handler's Set-Cookie of
+// the consent cookie's name.
+const reservedCookie = "reserved (consent cookie)"
 
 func (m *Middleware) grantsAll(v *consent.Consent) bool {
 	for _, c := range m.policy.Categories {
@@ -65,21 +76,35 @@ func (m *Middleware) grantsAll(v *consent.Consent) bool {
 }
 
 // filterSetCookies drops, one header value at a time, every Set-Cookie whose
-// category the visitor has not granted. Header keys are matched without
-// regard to case, since a handler may write the map directly.
-func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent) {
+// category the visitor has not granted, and records each cookie in the
+// inventory (in report-only mode it records and keeps them). Header keys are
+// matched without regard to case, since a handler may write the map
+// directly.
+// It reports whether the inventory counted the response as a page view with
+// a removal.
+func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path string) bool {
+	var obs []observation
 	for key, values := range h {
 		if len(key) != len("Set-Cookie") || !strings.EqualFold(key, "Set-Cookie") {
 			continue
+		}
+		if obs == nil {
+			obs = make([]observation, 0, len(values))
 		}
 		kept := values[:0]
 		for _, line := range values {
 			c, err := http.ParseSetCookie(line)
 			if err != nil {
 				m.seen.once("malformed", "dropped a malformed Set-Cookie header", "error", err)
+				if m.reportOnly {
+					kept = append(kept, line)
+				}
 				continue
 			}
-			if deletes(c) || m.cookieAllowed(c.Name, v) {
+			allowed, category := m.cookieAllowed(c.Name, v)
+			allowed = allowed || deletes(c)
+			obs = append(obs, observation{what: "set-cookie", name: cut(c.Name, maxNameBytes), category: category, removed: !allowed, cookie: c})
+			if allowed || m.reportOnly {
 				kept = append(kept, line)
 			}
 		}
@@ -90,6 +115,7 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent) {
 			h[key] = kept
 		}
 	}
+	return m.inv.recordCookies(path, m.now(), obs)
 }
 
 // expireRefused adds a deleting Set-Cookie for each declared cookie that the

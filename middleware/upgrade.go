@@ -63,7 +63,7 @@ func (u *upgradeHead) filter(head []byte) []byte {
 		name, value, ok := strings.Cut(string(line[:i]), ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), "Set-Cookie") {
 			c, err := http.ParseSetCookie(strings.TrimSpace(value))
-			if err != nil || !(deletes(c) || u.m.cookieAllowed(c.Name, u.consent)) {
+			if !u.m.reportOnly && (err != nil || !deletes(c) && !u.m.allows(c.Name, u.consent)) {
 				continue
 			}
 		}

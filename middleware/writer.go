@@ -45,10 +45,13 @@ type responseWriter struct {
 
 	// Set when the body is rewritten: body is where the handler's bytes
 	// go (the rewriter, or the decoder in front of it).
-	body  io.Writer
-	html  *htmlRewrite
-	rec   *recoder
-	debug *debugPage // debug mode: the page held back to list removals
+	body io.Writer
+	html *htmlRewrite
+	scan *htmlRewrite // report-only mode: reads the page, writes nowhere
+
+	viewCounted bool // the inventory counted this response for its cookies
+	rec         *recoder
+	debug       *debugPage // debug mode: the page held back to list removals
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -64,7 +67,7 @@ func (rw *responseWriter) WriteHeader(code int) {
 		return // a superfluous call while the commit waits to sniff
 	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
-		rw.m.filterSetCookies(rw.w.Header(), rw.consent)
+		rw.m.filterSetCookies(rw.w.Header(), rw.consent, rw.req.URL.Path)
 		rw.w.WriteHeader(code)
 		return
 	}
@@ -177,12 +180,17 @@ func (rw *responseWriter) commit() {
 		rw.status = http.StatusOK
 	}
 	h := rw.w.Header()
-	rw.m.filterSetCookies(h, rw.consent)
-	rw.m.expireRefused(h, rw.req, rw.consent)
+	m := rw.m
+	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	if !m.reportOnly {
+		m.expireRefused(h, rw.req, rw.consent)
+	}
 	if rw.renew != nil {
 		h.Add("Set-Cookie", rw.renew.String())
 	}
-	addVary(h, "Cookie")
+	if !m.reportOnly || m.reportBanner {
+		addVary(h, "Cookie")
+	}
 	rw.startRewrite(h)
 	if rw.debug == nil {
 		rw.w.WriteHeader(rw.status)
@@ -201,6 +209,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	}
 	m := rw.m
 	p := rw.plan()
+	if m.reportOnly {
+		rw.startReport(h, p)
+		return
+	}
 	if !m.rewrites(p) {
 		return
 	}
@@ -234,7 +246,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	}
 
 	hr := rewriterPool.Get().(*htmlRewrite)
-	hr.inject = hr.inject[:0]
+	hr.reset()
 	var in banner.Injection
 	if p.inject || p.head {
 		in = rw.injection(h, p.lang)
@@ -242,7 +254,6 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	if p.inject {
 		hr.inject = m.banner.Append(hr.inject, in)
 	}
-	hr.head = hr.head[:0]
 	if p.head {
 		hr.head = append(hr.head, "<script"...)
 		if in.ScriptNonce != "" {
@@ -256,6 +267,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	opts.Granted = p.granted
 	opts.BeaconAllowed = p.beaconAllowed
 	opts.SiteHost = hostOnly(rw.req.Host)
+	opts.OnTag = hr.onTag
 	if p.inject {
 		opts.Inject = hr.inject
 	}
@@ -302,6 +314,9 @@ func (rw *responseWriter) finish() {
 // closeBody ends the rewriter (writing what it still holds) and the
 // re-encoder, and recycles them.
 func (rw *responseWriter) closeBody() {
+	if rw.scan != nil {
+		rw.closeScan()
+	}
 	if rw.html == nil {
 		return
 	}
@@ -314,6 +329,7 @@ func (rw *responseWriter) closeBody() {
 	if err != nil && err != errAborted {
 		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
 	}
+	rw.m.recordPage(rw.req.URL.Path, rw.html, rw.viewCounted)
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.html)
 	rw.html, rw.rec, rw.body = nil, nil, nil
@@ -334,7 +350,7 @@ func (rw *responseWriter) release() {
 	if rw.rec != nil {
 		rw.rec.abort()
 	}
-	rw.html, rw.rec, rw.body = nil, nil, nil
+	rw.html, rw.scan, rw.rec, rw.body = nil, nil, nil, nil
 }
 
 func (rw *responseWriter) flush() error {
@@ -346,6 +362,9 @@ func (rw *responseWriter) flush() error {
 	rw.commit()
 	if rw.debug != nil && !rw.debug.overflow {
 		return nil // debug mode sends the page whole, at its end
+	}
+	if rw.scan != nil {
+		_ = rw.scan.rw.Flush()
 	}
 	if rw.html != nil {
 		if err := rw.html.rw.Flush(); err != nil {
@@ -389,7 +408,7 @@ func (rw *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return conn, brw, err
 	}
 	rw.hijacked = true
-	rw.m.filterSetCookies(rw.w.Header(), rw.consent)
+	rw.m.filterSetCookies(rw.w.Header(), rw.consent, rw.req.URL.Path)
 	return conn, rw.filteredReadWriter(brw), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unsafe"
 )
 
 // Limits on what one Rewriter holds. Each bounds memory per in-flight
@@ -82,12 +83,14 @@ type Options struct {
 	// OnRemove, if set, is called once per removed or deferred element or
 	// ping attribute. With it set, each call allocates its Host string.
 	OnRemove func(Removal)
-	// OnKeep, if set, is called for each script, img, iframe, embed,
-	// object, source or link hint that is kept and loads from an absolute
-	// URL on a third-party host (any host when SiteHost is empty): what a
-	// page makes the browser contact, for an inventory. host is only valid
-	// during the call; t is the matching declaration, nil when none.
-	OnKeep func(kind string, host []byte, t *Tracker)
+	// OnTag, if set, is called for each removed or deferred element or
+	// ping attribute, as OnRemove, and for each script, img, iframe,
+	// embed, object, source or link hint that is kept and loads from an
+	// absolute URL on a third-party host (any host when SiteHost is
+	// empty): what a page makes the browser contact, for an inventory.
+	// Unlike OnRemove it allocates nothing; the event's Host is only valid
+	// during the call and must not be modified.
+	OnTag func(TagEvent)
 }
 
 // Removal describes one removed or deferred element, for reports.
@@ -103,6 +106,21 @@ type Removal struct {
 	// Deferred is true in Defer mode when the element was kept inert
 	// rather than removed.
 	Deferred bool
+}
+
+// TagEvent is one element seen by OnTag.
+type TagEvent struct {
+	// Kind is the element, or "ping", as in Removal.
+	Kind string
+	// Host is the URL's host as written in the page, or, for an inline
+	// script, the declared host found in its text. Only valid during the
+	// call.
+	Host []byte
+	// Tracker is the matching declaration, nil when none.
+	Tracker *Tracker
+	// Removed is set when the element was removed, Deferred when it was
+	// kept inert; neither when it was kept.
+	Removed, Deferred bool
 }
 
 // Tokenizer states.
@@ -1946,14 +1964,17 @@ func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
 	if r.o.OnRemove != nil {
 		r.o.OnRemove(Removal{Kind: kind, Host: string(host), Tracker: t, Deferred: deferred})
 	}
+	if r.o.OnTag != nil {
+		r.o.OnTag(TagEvent{Kind: kind, Host: host, Tracker: t, Removed: !deferred, Deferred: deferred})
+	}
 }
 
 // kept reports a kept element that loads from a third-party host.
 func (r *Rewriter) kept(kind string, host []byte, t *Tracker) {
-	if r.o.OnKeep == nil || host == nil || r.o.SiteHost != "" && r.firstParty(host) {
+	if r.o.OnTag == nil || host == nil || r.o.SiteHost != "" && r.firstParty(host) {
 		return
 	}
-	r.o.OnKeep(kind, host, t)
+	r.o.OnTag(TagEvent{Kind: kind, Host: host, Tracker: t})
 }
 
 func (r *Rewriter) reportString(kind, host string, t *Tracker, deferred bool) {
@@ -1968,6 +1989,11 @@ func (r *Rewriter) reportString(kind, host string, t *Tracker, deferred bool) {
 	}
 	if r.o.OnRemove != nil {
 		r.o.OnRemove(Removal{Kind: kind, Host: host, Tracker: t, Deferred: deferred})
+	}
+	if r.o.OnTag != nil {
+		// Read-only, for the call: no copy of a declared host.
+		b := unsafe.Slice(unsafe.StringData(host), len(host))
+		r.o.OnTag(TagEvent{Kind: kind, Host: b, Tracker: t, Removed: !deferred, Deferred: deferred})
 	}
 }
 

@@ -502,36 +502,42 @@ func TestResetReuse(t *testing.T) {
 	}
 }
 
-// OnKeep lists what a page still makes the browser contact on other hosts:
-// granted trackers and undeclared third parties, not the site's own files
-// nor what was removed.
-func TestOnKeep(t *testing.T) {
+// OnTag lists what a page makes the browser contact on other hosts: what
+// was removed, and granted trackers and undeclared third parties that were
+// kept; not the site's own files.
+func TestOnTag(t *testing.T) {
 	m := testMatcher(t)
-	type seen struct{ Kind, Host, Tracker string }
+	type seen struct {
+		Kind, Host, Tracker string
+		Removed             bool
+	}
 	in := `<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>` +
 		`<script src="https://cdn.jsdelivr.net/npm/x.js"></script>` +
 		`<script src="/app.js"></script><script src="https://static.shop.example/app.js"></script>` +
 		`<img src="https://images.cdn.example/a.png" alt=""><img src="https://www.facebook.com/tr?id=1">` +
-		`<iframe src="https://www.youtube.com/embed/x"></iframe>` +
+		`<iframe src="https://www.youtube.com/embed/x"></iframe>` + metaPixelSnippet +
 		`<link rel=preconnect href="https://fonts.gstatic.com"><link rel=stylesheet href="https://fonts.googleapis.com/css">`
 	o := stripOpts()
 	o.Granted = 1<<catNecessary | 1<<catAnalytics
 	o.SiteHost = "www.shop.example"
 	var got []seen
-	o.OnKeep = func(kind string, host []byte, tr *Tracker) {
+	o.OnTag = func(e TagEvent) {
 		name := ""
-		if tr != nil {
-			name = tr.Name
+		if e.Tracker != nil {
+			name = e.Tracker.Name
 		}
-		got = append(got, seen{kind, string(host), name})
+		got = append(got, seen{e.Kind, string(e.Host), name, e.Removed})
 	}
 	out := rewrite(t, m, o, in)
 	assert.NotContains(t, out, "facebook.com/tr")
 	assert.NotContains(t, out, "youtube.com")
 	assert.Equal(t, []seen{
-		{"script", "www.googletagmanager.com", "Google Tag Manager"},
-		{"script", "cdn.jsdelivr.net", ""},
-		{"img", "images.cdn.example", ""},
-		{"link", "fonts.gstatic.com", ""},
+		{"script", "www.googletagmanager.com", "Google Tag Manager", false},
+		{"script", "cdn.jsdelivr.net", "", false},
+		{"img", "images.cdn.example", "", false},
+		{"img", "www.facebook.com", "Meta Pixel", true},
+		{"iframe", "www.youtube.com", "YouTube", true},
+		{"script", "connect.facebook.net", "Meta Pixel", true},
+		{"link", "fonts.gstatic.com", "", false},
 	}, got)
 }
