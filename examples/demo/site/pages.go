@@ -30,10 +30,11 @@ iframe{max-width:100%;border:0;background:#222}
 <span>Language: <a href="/lang?to=en&amp;return={{.Path}}">EN</a> <a href="/lang?to=de&amp;return={{.Path}}">DE</a> <a href="/lang?to=fr&amp;return={{.Path}}">FR</a> ({{.Lang}})</span>
 <a href="/demo/trackers">Tracker log</a>
 <a href="/demo/ledger">Consent ledger</a>
+<a href="/demo/inventory">Inventory</a>
 </header>
 <main>
 <p class="note">{{if .Consent.Decided}}Your cookie choice ({{.Consent.Method}}) grants: {{range .Consent.Granted}}{{.}} {{end}}.{{else}}You have not made a cookie choice: every tracker tag on this page was removed before it reached your browser.{{end}}
-See the <a href="/demo/trackers">tracker log</a> for what the fake third parties received, the <a href="/demo/ledger">consent ledger</a> for the record of each choice, and the <code>Consent-Removed</code> response header for what was taken out.</p>
+See the <a href="/demo/trackers">tracker log</a> for what the fake third parties received, the <a href="/demo/ledger">consent ledger</a> for the record of each choice, the <a href="/demo/inventory">inventory</a> for every cookie and third party the middleware has seen (and a drafted policy), and the <code>Consent-Removed</code> response header for what was taken out.</p>
 {{end}}
 
 {{define "bottom"}}</main>

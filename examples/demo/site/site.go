@@ -80,6 +80,9 @@ func (s *site) routes() http.Handler {
 	r.HandleFunc("/demo/trackers.json", s.trackerJSON).Methods("GET")
 	r.HandleFunc("/demo/ledger", s.ledgerPage).Methods("GET", "HEAD")
 	r.HandleFunc("/demo/ledger.json", s.ledgerJSON).Methods("GET")
+	// A real site mounts the inventory behind its own authentication; the
+	// demo listens on loopback only.
+	r.Handle("/demo/inventory", s.mw.InventoryHandler()).Methods("GET", "HEAD")
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		s.render(w, r, "notfound", nil)

@@ -188,6 +188,28 @@ func TestDemoEndToEnd(t *testing.T) {
 		assert.Equal(t, all, shown[0].Granted, "every category, in policy order")
 		assert.Contains(t, page, "<td>"+categories(all)+"</td>")
 	})
+	t.Run("the inventory lists what the site sets and loads", func(t *testing.T) {
+		resp, body := b.do("GET", "/demo/inventory?format=json", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+		var inv struct {
+			Cookies []struct{ Name, Category string }
+			Hosts   []struct{ Host, Kind string }
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &inv))
+		var cookies, hosts []string
+		for _, c := range inv.Cookies {
+			cookies = append(cookies, c.Name+":"+c.Category)
+		}
+		for _, h := range inv.Hosts {
+			hosts = append(hosts, h.Kind+" "+h.Host)
+		}
+		assert.Contains(t, cookies, "_ga:analytics")
+		assert.NotEmpty(t, hosts, "the fake trackers' hosts")
+		resp, page := b.do("GET", "/demo/inventory", nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, page, "<h1>Consent inventory</h1>")
+	})
 	t.Run("reject all: like no consent, without the banner", func(t *testing.T) {
 		resp, _ := b.do("POST", "/consent", url.Values{"action": {"reject-all"}})
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
