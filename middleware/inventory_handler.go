@@ -54,8 +54,8 @@ func (m *Middleware) InventoryHandler() http.Handler {
 			_, _ = w.Write(draft)
 		case "", "html":
 			q := r.URL.Query()
-			sortCookies(inv.Cookies, q.Get("cookies"))
-			sortHosts(inv.Hosts, q.Get("hosts"))
+			sortBy(inv.Cookies, q.Get("cookies"), cookieColumns)
+			sortBy(inv.Hosts, q.Get("hosts"), hostColumns)
 			slices.SortStableFunc(inv.Pages, func(a, b PageReport) int { return cmp.Compare(b.Views, a.Views) })
 			h.Set("Content-Type", "text/html; charset=utf-8")
 			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
@@ -75,43 +75,33 @@ func prefersJSON(accept string) bool {
 	return j >= 0 && (html < 0 || j < html)
 }
 
-func sortCookies(cs []SeenCookie, by string) {
-	desc := strings.HasPrefix(by, "-")
-	f := map[string]func(a, b SeenCookie) int{
-		"category": func(a, b SeenCookie) int { return strings.Compare(a.Category, b.Category) },
-		"count":    func(a, b SeenCookie) int { return cmp.Compare(a.Count, b.Count) },
-		"removed":  func(a, b SeenCookie) int { return cmp.Compare(a.Removed, b.Removed) },
-		"last":     func(a, b SeenCookie) int { return a.LastSeen.Compare(b.LastSeen) },
-	}[strings.TrimPrefix(by, "-")]
-	if f == nil {
-		return // by name, as the snapshot comes
-	}
-	slices.SortStableFunc(cs, func(a, b SeenCookie) int {
-		if desc {
-			return f(b, a)
-		}
-		return f(a, b)
-	})
-}
-
-func sortHosts(hs []SeenHost, by string) {
-	desc := strings.HasPrefix(by, "-")
-	f := map[string]func(a, b SeenHost) int{
-		"kind":     func(a, b SeenHost) int { return strings.Compare(a.Kind, b.Kind) },
-		"category": func(a, b SeenHost) int { return strings.Compare(a.Category, b.Category) },
-		"count":    func(a, b SeenHost) int { return cmp.Compare(a.Count, b.Count) },
-		"removed":  func(a, b SeenHost) int { return cmp.Compare(a.Removed, b.Removed) },
-		"last":     func(a, b SeenHost) int { return a.LastSeen.Compare(b.LastSeen) },
-	}[strings.TrimPrefix(by, "-")]
+// sortBy sorts xs stably by the column by names, descending when it starts
+// with '-'; an unknown column keeps the snapshot's order (by name).
+func sortBy[T any](xs []T, by string, columns map[string]func(a, b T) int) {
+	f := columns[strings.TrimPrefix(by, "-")]
 	if f == nil {
 		return
 	}
-	slices.SortStableFunc(hs, func(a, b SeenHost) int {
-		if desc {
-			return f(b, a)
-		}
-		return f(a, b)
-	})
+	if strings.HasPrefix(by, "-") {
+		slices.SortStableFunc(xs, func(a, b T) int { return f(b, a) })
+		return
+	}
+	slices.SortStableFunc(xs, f)
+}
+
+var cookieColumns = map[string]func(a, b SeenCookie) int{
+	"category": func(a, b SeenCookie) int { return strings.Compare(a.Category, b.Category) },
+	"count":    func(a, b SeenCookie) int { return cmp.Compare(a.Count, b.Count) },
+	"removed":  func(a, b SeenCookie) int { return cmp.Compare(a.Removed, b.Removed) },
+	"last":     func(a, b SeenCookie) int { return a.LastSeen.Compare(b.LastSeen) },
+}
+
+var hostColumns = map[string]func(a, b SeenHost) int{
+	"kind":     func(a, b SeenHost) int { return strings.Compare(a.Kind, b.Kind) },
+	"category": func(a, b SeenHost) int { return strings.Compare(a.Category, b.Category) },
+	"count":    func(a, b SeenHost) int { return cmp.Compare(a.Count, b.Count) },
+	"removed":  func(a, b SeenHost) int { return cmp.Compare(a.Removed, b.Removed) },
+	"last":     func(a, b SeenHost) int { return a.LastSeen.Compare(b.LastSeen) },
 }
 
 type inventoryView struct {
