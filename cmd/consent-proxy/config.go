@@ -35,13 +35,17 @@ type config struct {
 	ledgerSrc       string
 	retention       time.Duration
 	ipHashKey       []byte // nil truncates IPs
+	reportOnly      bool
+	reportBanner    bool
+	admin           string // "" serves no inventory
 }
 
 // parseConfig checks every setting; the first problem is returned as a
 // *flagError naming its flag.
 func parseConfig(v values) (*config, error) {
 	c := &config{policyPath: v.val["policy"], policySrc: v.src["policy"], language: v.val["language"], languageSrc: v.src["language"]}
-	bools := map[string]*bool{"insecure-dev": &c.insecureDev, "gpc": &c.gpc, "debug": &c.debug, "consent-mode": &c.consentMode}
+	bools := map[string]*bool{"insecure-dev": &c.insecureDev, "gpc": &c.gpc, "debug": &c.debug, "consent-mode": &c.consentMode,
+		"report-only": &c.reportOnly, "report-only-banner": &c.reportBanner}
 	for _, s := range settings { // settings order, so the error reported first is stable
 		p, ok := bools[s.name]
 		if !ok {
@@ -100,7 +104,33 @@ func parseConfig(v values) (*config, error) {
 	if err := c.parseLedger(v); err != nil {
 		return nil, err
 	}
+	if err := c.parseRollout(v); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// parseRollout reads -report-only, -report-only-banner and -admin.
+func (c *config) parseRollout(v values) error {
+	// Alone, -report-only-banner would be ignored, and the proxy would
+	// enforce the policy the operator meant only to try out: refused.
+	if c.reportBanner && !c.reportOnly {
+		return v.errorf("report-only-banner", "set without -report-only")
+	}
+	c.admin = strings.TrimSpace(v.val["admin"])
+	if c.admin == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(c.admin)
+	if err != nil || port == "" {
+		return v.errorf("admin", "must be host:port, such as 127.0.0.1:9090, not %q", c.admin)
+	}
+	// The same address would fail to bind; said here, since the one
+	// thing -admin must never do is share the public listener.
+	if port != "0" && c.admin == c.listen {
+		return v.errorf("admin", "%s is the -listen address: the inventory must never be served to visitors", c.admin)
+	}
+	return nil
 }
 
 // parseKeys reads -hash-key and -block-key, or makes up a pair for an

@@ -15,6 +15,7 @@
 //
 //	consent-proxy [serve] [flags]
 //	consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
+//	consent-proxy inventory draft [-admin URL] [-o FILE]
 //
 // The flags (each also read from the environment variable in brackets and
 // from the key of the same name in the -config file; a flag wins over a
@@ -44,6 +45,13 @@
 //	                     duration (26304h); default 3y
 //	-ip-hash-key HEX     (CONSENT_IP_HASH_KEY) 32+ bytes, hex: record an HMAC-SHA256 of each client
 //	                     IP instead of its /24 or /48 network
+//	-report-only         (CONSENT_REPORT_ONLY) enforce nothing: Set-Cookie headers and pages pass
+//	                     unchanged, no banner, and the inventory records what would have been
+//	                     removed; default off
+//	-report-only-banner  (CONSENT_REPORT_ONLY_BANNER) with -report-only, still show the banner and
+//	                     record decisions; an error without -report-only; default off
+//	-admin ADDR          (CONSENT_ADMIN) host:port of a separate listener serving the inventory;
+//	                     default none (no inventory is served)
 //	-config FILE         (CONSENT_CONFIG) JSON or YAML file with the flags' names as keys
 //
 // A config file, e.g. consent-proxy.yaml:
@@ -69,6 +77,42 @@
 //
 //	consent-proxy ledger export -ledger sqlite:///var/lib/consent/ledger.db \
 //		-from 2026-01-01 -to 2026-03-31 -format csv -o q1.csv
+//
+// # Rolling out
+//
+// To learn what a site sets before enforcing anything, run the proxy with
+// -report-only and -admin 127.0.0.1:9090 for a while. Visitors see the site
+// as upstream serves it, while the inventory records every cookie and
+// third-party host, and per page what the policy would have removed. Pages
+// must be read uncompressed for that: in report-only mode the proxy asks
+// upstream for gzip itself and decodes it, so visitors get pages
+// uncompressed for the trial. With -report-only-banner the banner is shown
+// and decisions are stored (and recorded in the -ledger), still without
+// being enforced, so the answers can be seen before they take effect.
+//
+// The -admin listener is a server of its own, shut down with the proxy,
+// and never part of the public one: it answers GET /inventory (an HTML
+// page; ?format=json for JSON; ?format=policy for a drafted policy file),
+// redirects / there, and answers 404 to anything else. The inventory lists
+// the site's cookies and third parties, so bind -admin to loopback or put it
+// behind authentication; the proxy warns at startup when it is not on
+// loopback. It is kept in memory, from the start of the process, within
+// fixed caps.
+//
+// The draft fetches <admin>/inventory?format=policy from a running proxy and
+// writes it to stdout or to -o FILE (mode 0644, replaced only once
+// complete). -admin takes the proxy's -admin host:port or an http(s) URL,
+// with a path if an authenticating proxy puts the inventory below one; it
+// defaults to CONSENT_ADMIN, then to http://127.0.0.1:9090. An unreachable
+// proxy or an answer other than a drafted policy fails with exit status 1.
+// The draft is the running -policy plus every cookie and host it did not
+// declare: those the built-in declarations know with their category, the
+// others with the category "undecided", which the policy loader refuses,
+// naming each, until a real category is chosen or the entry is removed:
+//
+//	consent-proxy inventory draft -o policy.yaml
+//	$EDITOR policy.yaml   # replace every "category: undecided"
+//	consent-proxy -policy policy.yaml ...   # without -report-only
 //
 // A bad or missing setting is reported on one line naming its flag, with
 // exit status 2, before the proxy listens. Upstream sees its own Host and

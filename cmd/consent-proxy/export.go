@@ -146,20 +146,30 @@ func parseExportTime(s string, end bool) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("must be an RFC 3339 time (2026-01-31T23:00:00Z) or a date (2026-01-31), not %q", s)
 }
 
-// writeExport writes the export to stdout or to c.out. A file is written
-// under a temporary name and renamed once complete, so that a failed export
-// never leaves a partial file that looks like the whole record.
+// writeExport writes the export to stdout or to c.out.
 func writeExport(ctx context.Context, l store.Ledger, c *exportConfig, stdout io.Writer) error {
+	write := func(w io.Writer) error { return l.Export(ctx, c.from, c.to, w, c.format) }
 	if c.out == "" {
-		return l.Export(ctx, c.from, c.to, stdout, c.format)
+		return write(stdout)
 	}
-	// CreateTemp makes the file 0600: the records are pseudonymous, not
-	// anonymous.
-	tmp, err := os.CreateTemp(filepath.Dir(c.out), "."+filepath.Base(c.out)+".*.tmp")
+	// 0600: the records are pseudonymous, not anonymous.
+	return writeFileAtomic(c.out, 0o600, write)
+}
+
+// writeFileAtomic writes a file under a temporary name in its directory and
+// renames it once complete, so that a failed write never leaves a partial
+// file that looks like the whole (an export, a policy), nor destroys the
+// file it was to replace.
+func writeFileAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	err = l.Export(ctx, c.from, c.to, tmp, c.format)
+	// CreateTemp makes the file 0600; it is set before any byte is written.
+	err = tmp.Chmod(perm)
+	if err == nil {
+		err = write(tmp)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -167,7 +177,7 @@ func writeExport(ctx context.Context, l store.Ledger, c *exportConfig, stdout io
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), c.out)
+		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())

@@ -40,6 +40,9 @@ type env struct {
 	// ready, when set, is called with the bound address once the proxy
 	// listens: with -listen 127.0.0.1:0, tests learn the port this way.
 	ready func(addr net.Addr)
+	// adminReady, when set, is called with the bound -admin address, before
+	// ready, so that a test waiting for ready knows both ports.
+	adminReady func(addr net.Addr)
 	// ledgerOptions are added to the ledger's options when serving: tests
 	// shorten the SQLite busy timeout with them, so that a locked ledger
 	// fails in milliseconds rather than the default seconds.
@@ -53,8 +56,9 @@ type env struct {
 // commands are the subcommands, named by the first argument when it is not
 // a flag. Without one, consent-proxy serves.
 var commands = map[string]func(ctx context.Context, args []string, e env) int{
-	"serve":  serve,
-	"ledger": ledgerCommand,
+	"serve":     serve,
+	"ledger":    ledgerCommand,
+	"inventory": inventoryCommand,
 }
 
 // run dispatches to a subcommand and returns the exit status. The context

@@ -35,6 +35,9 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 	if c.consentMode {
 		opts = append(opts, middleware.GoogleConsentMode(nil))
 	}
+	if c.reportOnly {
+		opts = append(opts, middleware.ReportOnly(c.reportBanner))
+	}
 	if ledger != nil {
 		opts = append(opts, middleware.Ledger(ledger))
 		if c.ipHashKey != nil {
@@ -55,7 +58,16 @@ func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(c.upstream) // upstream sees its own Host; the visitor's is in X-Forwarded-Host
 			pr.SetXForwarded()
-			limitAcceptEncoding(pr.Out.Header)
+			if c.reportOnly {
+				// Report-only mode reads only uncompressed HTML, and a
+				// browser always asks for gzip or br. Without the header,
+				// Go's transport asks upstream for gzip and decodes it,
+				// so the inventory sees every page; the price is that
+				// visitors get pages uncompressed during the trial.
+				pr.Out.Header.Del("Accept-Encoding")
+			} else {
+				limitAcceptEncoding(pr.Out.Header)
+			}
 		},
 		Transport: newTransport(),
 		// Flush after every write, so that the start of a slow page (and the

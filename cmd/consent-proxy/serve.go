@@ -25,6 +25,9 @@ const (
 	// maxHeaderBytes is above nginx's default (4 buffers of 8 KiB), so
 	// that no request a site accepts today is refused here.
 	maxHeaderBytes = 64 << 10
+	// adminWriteTimeout bounds writing an inventory page, a few MB at its
+	// caps.
+	adminWriteTimeout = time.Minute
 )
 
 // serverTimeouts are the limits a slow or idle client meets.
@@ -100,17 +103,111 @@ func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger 
 			"retention", cfg.retention.String(), "cookie_lifetime", store.DefaultLifetime.String())
 	}
 
+	if cfg.reportOnly {
+		logger.Warn("-report-only: the policy is not enforced: cookies and tags reach visitors whatever they chose; the inventory records what would have been removed")
+		if cfg.admin == "" {
+			logger.Warn("-report-only without -admin: the inventory of what would have been removed is served nowhere")
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		logger.Error("cannot listen", "addr", cfg.listen, "error", err)
 		return exitError
 	}
+	var adminLn net.Listener
+	if cfg.admin != "" {
+		if adminLn, err = net.Listen("tcp", cfg.admin); err != nil {
+			_ = ln.Close()
+			logger.Error("cannot listen on the admin address (-admin)", "addr", cfg.admin, "error", err)
+			return exitError
+		}
+	}
 	timeouts := defaultTimeouts
 	if e.timeouts != nil {
 		timeouts = *e.timeouts
 	}
-	srv := &http.Server{
-		Handler:           newHandler(cfg, mw, logger),
+	srv := newServer(newHandler(cfg, mw, logger), timeouts, logger)
+	var admin *http.Server
+	if adminLn != nil {
+		admin = newServer(newAdminHandler(mw), timeouts, logger)
+		// Its answers are small and never stream, unlike the proxy's.
+		admin.WriteTimeout = adminWriteTimeout
+	}
+	logger.Info("consent-proxy listening", "addr", ln.Addr().String(), "upstream", cfg.upstream.String(),
+		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg), "ledger", ledgerName(cfg.ledgerURL),
+		"report_only", cfg.reportOnly)
+	if adminLn != nil {
+		a := adminLn.Addr()
+		logger.Info("consent-proxy admin listening", "addr", a.String(), "inventory", "http://"+a.String()+"/inventory")
+		if !isLoopback(a) {
+			logger.Warn("-admin is not a loopback address: the inventory lists the site's cookies and third parties: bind -admin to loopback or put it behind authentication",
+				"addr", a.String())
+		}
+		if e.adminReady != nil {
+			e.adminReady(a)
+		}
+	}
+	if e.ready != nil {
+		e.ready(ln.Addr())
+	}
+
+	type stopped struct {
+		name string
+		err  error
+	}
+	served := make(chan stopped, 2)
+	running := 1
+	go func() { served <- stopped{"server", srv.Serve(ln)} }()
+	if admin != nil {
+		running++
+		go func() { served <- stopped{"admin server", admin.Serve(adminLn)} }()
+	}
+
+	select {
+	case s := <-served:
+		logger.Error(s.name+" stopped", "error", s.err)
+		// One listener alone is not the proxy that was configured.
+		_ = srv.Close()
+		if admin != nil {
+			_ = admin.Close()
+		}
+		return exitError
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: waiting for in-flight requests", "timeout", cfg.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	adminDone := make(chan error, 1)
+	if admin != nil {
+		go func() { adminDone <- admin.Shutdown(sctx) }()
+	}
+	code := exitOK
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("shutdown timeout: closing the remaining connections", "error", err)
+		_ = srv.Close()
+		code = exitError
+	}
+	if admin != nil {
+		if err := <-adminDone; err != nil {
+			logger.Error("shutdown timeout: closing the remaining admin connections", "error", err)
+			_ = admin.Close()
+			code = exitError
+		}
+	}
+	for range running {
+		if s := <-served; s.err != nil && !errors.Is(s.err, http.ErrServerClosed) {
+			logger.Error(s.name+" stopped", "error", s.err)
+			code = exitError
+		}
+	}
+	return code
+}
+
+// newServer is an http.Server with the proxy's limits.
+func newServer(h http.Handler, timeouts serverTimeouts, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: timeouts.readHeader,
 		ReadTimeout:       timeouts.read,
 		WriteTimeout:      0, // see the constants: a stream must not be cut off
@@ -118,33 +215,6 @@ func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger 
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("consent-proxy listening", "addr", ln.Addr().String(), "upstream", cfg.upstream.String(),
-		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg), "ledger", ledgerName(cfg.ledgerURL))
-	if e.ready != nil {
-		e.ready(ln.Addr())
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		logger.Error("server stopped", "error", err)
-		return exitError
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: waiting for in-flight requests", "timeout", cfg.shutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		logger.Error("shutdown timeout: closing the remaining connections", "error", err)
-		_ = srv.Close()
-		return exitError
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("server stopped", "error", err)
-		return exitError
-	}
-	return exitOK
 }
 
 func policyName(c *config) string {

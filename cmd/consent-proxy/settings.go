@@ -37,6 +37,9 @@ var settings = []setting{
 	{name: "ledger", usage: "consent ledger, the proof of consent: sqlite:///abs/ledger.db, sqlite://rel/ledger.db or postgres://… (default none: decisions are not recorded)"},
 	{name: "ledger-retention", def: "3y", usage: "how long ledger records are kept: whole years (3y, 1y = 366 days), whole days (1096d) or a Go duration (26304h)"},
 	{name: "ip-hash-key", usage: "hex key of 32 bytes or more: the ledger keeps an HMAC-SHA256 of each client IP instead of its /24 or /48 network"},
+	{name: "report-only", def: "false", isBool: true, usage: "enforce nothing: cookies, tags and pages pass unchanged, and the inventory (-admin) records what would have been removed"},
+	{name: "report-only-banner", def: "false", isBool: true, usage: "with -report-only, still show the banner and record decisions, so that visitors' answers can be seen before they are enforced"},
+	{name: "admin", usage: "address (host:port) of a separate listener serving the inventory at /inventory; keep it on loopback (default none)"},
 	{name: "config", usage: "config file, JSON or YAML, with the flags' names as keys"},
 }
 
@@ -143,6 +146,7 @@ func resolve(args []string, getenv func(string) string) (values, error) {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: consent-proxy [serve] [flags]
        consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
+       consent-proxy inventory draft [-admin URL] [-o FILE]
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a
@@ -157,5 +161,5 @@ file.
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, "\n`consent-proxy ledger export -h` lists the flags of the export.\n")
+	fmt.Fprint(w, "\n`consent-proxy ledger export -h` and `consent-proxy inventory draft -h` list the flags of those commands.\n")
 }
