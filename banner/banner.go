@@ -210,7 +210,7 @@ func (b *Banner) Append(dst []byte, in Injection) []byte {
 func (b *Banner) appendStyle(dst []byte, in Injection) []byte {
 	if in.Assets == Files {
 		dst = append(dst, `<link rel="stylesheet" href="`...)
-		dst = append(dst, b.prefix...)
+		dst = appendAttrEscaped(dst, b.prefix) // the prefix is configuration, not markup
 		dst = append(dst, "/assets/banner.css?v="...)
 		dst = append(dst, assetVersion...)
 		dst = append(dst, '"')
@@ -231,7 +231,7 @@ func (b *Banner) appendScript(dst []byte, in Injection) []byte {
 	dst = appendNonce(dst, in.ScriptNonce)
 	if in.Assets == Files {
 		dst = append(dst, ` defer src="`...)
-		dst = append(dst, b.prefix...)
+		dst = appendAttrEscaped(dst, b.prefix)
 		dst = append(dst, "/assets/banner.js?v="...)
 		dst = append(dst, assetVersion...)
 		return append(dst, `"></script>`...)
