@@ -211,10 +211,17 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
+// formReadTimeout bounds the time to read a consent form's body.
+const formReadTimeout = 10 * time.Second
+
 // parseDecision reads and checks the consent form. Unknown actions and
 // categories, repeated actions and oversized bodies are errors; required
 // categories may be named and are granted anyway.
 func (m *Middleware) parseDecision(w http.ResponseWriter, r *http.Request) ([]consent.CategoryID, consent.Method, error) {
+	// A form of a few hundred bytes needs no more: a client trickling it
+	// must not hold the connection for the server's whole read timeout.
+	// Writers that cannot set deadlines (recorders) are left as they are.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(m.formTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, m.maxForm)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error

@@ -33,10 +33,13 @@ type Middleware struct {
 	seen       *onceLog
 	cop        *http.CrossOriginProtection
 	maxForm    int64
-	now        func() time.Time
-	pages      *banner.Pages
-	catalog    *banner.Catalog
-	required   []consent.CategoryID
+	// formTimeout bounds reading a consent form (formReadTimeout; tests
+	// shorten it).
+	formTimeout time.Duration
+	now         func() time.Time
+	pages       *banner.Pages
+	catalog     *banner.Catalog
+	required    []consent.CategoryID
 
 	// HTML rewriting.
 	matcher         *htmlrewrite.Matcher
@@ -142,6 +145,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		seen:            newOnceLog(cfg.logger, maxLoggedNames),
 		cop:             cop,
 		maxForm:         cfg.maxFormBytes,
+		formTimeout:     formReadTimeout,
 		now:             cfg.now,
 		pages:           pages,
 		catalog:         catalog,

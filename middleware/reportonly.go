@@ -16,9 +16,10 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 	if rw.req.Method == http.MethodHead {
 		return
 	}
-	if enc := parseEncoding(h.Get("Content-Encoding")); enc != encIdentity {
+	enc := parseEncoding(h.Get("Content-Encoding"))
+	if enc == encUnknown {
 		m.seen.once("report-encoding:"+h.Get("Content-Encoding"),
-			"report-only mode reads only uncompressed HTML: this page is not inventoried; put the middleware inside (after) the compression middleware",
+			"report-only mode cannot read HTML in this content encoding: the page is not inventoried; put the middleware inside (after) the compression middleware",
 			"content-encoding", h.Get("Content-Encoding"))
 		return
 	}
@@ -32,6 +33,14 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 	opts.OnTag = scan.onTag
 	scan.rw.Reset(io.Discard, m.matcher, opts)
 	rw.scan = scan
+	var scanIn io.Writer = &scan.rw
+	if enc != encIdentity {
+		// The scanner reads a decoded copy; the client gets the
+		// compressed bytes as they were.
+		rw.scanRec = newRecoder(enc, io.Discard)
+		rw.scanRec.start(&scan.rw)
+		scanIn = rw.scanRec
+	}
 
 	var out io.Writer = rw.w
 	if m.reportBanner && p.inject {
@@ -49,17 +58,25 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 		show.BeaconAllowed = true
 		show.SiteHost = siteHost
 		show.Inject = hr.inject
-		hr.rw.Reset(rw.w, m.matcher, show)
 		rw.html = hr
-		out = &hr.rw
+		if enc == encIdentity {
+			hr.rw.Reset(rw.w, m.matcher, show)
+			out = &hr.rw
+		} else {
+			rec := newRecoder(enc, rw.w)
+			hr.rw.Reset(rec.encoder(), m.matcher, show)
+			rec.start(&hr.rw)
+			rw.rec = rec
+			out = rec
+		}
 	}
-	rw.body = &reportTee{scan: &scan.rw, out: out}
+	rw.body = &reportTee{scan: scanIn, out: out}
 }
 
 // reportTee gives each write to the scanner, whose errors concern only the
 // report, then to the client.
 type reportTee struct {
-	scan *htmlrewrite.Rewriter
+	scan io.Writer
 	out  io.Writer
 }
 
@@ -70,7 +87,12 @@ func (t *reportTee) Write(p []byte) (int, error) {
 
 // closeScan ends the report-only scanner and records what it saw.
 func (rw *responseWriter) closeScan() {
-	_ = rw.scan.rw.Close()
+	if rw.scanRec != nil {
+		_ = rw.scanRec.close(rw.scan.rw.Close)
+		rw.scanRec = nil
+	} else {
+		_ = rw.scan.rw.Close()
+	}
 	rw.m.recordPage(rw.req.URL.Path, rw.scan, rw.viewCounted)
 	rw.scan.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.scan)
@@ -78,6 +100,14 @@ func (rw *responseWriter) closeScan() {
 	if rw.html == nil {
 		rw.body = nil
 	}
+}
+
+// abortScan stops the scanner's decoder of an abandoned response.
+func (rw *responseWriter) abortScan() {
+	if rw.scanRec != nil {
+		rw.scanRec.abort()
+	}
+	rw.scan, rw.scanRec = nil, nil
 }
 
 // recordPage merges what a page's rewriter saw into the inventory.

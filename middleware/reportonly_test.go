@@ -1,8 +1,11 @@
 package middleware
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -201,4 +204,80 @@ func TestReportOnlyFollowsTheVisitorsConsent(t *testing.T) {
 	assert.Empty(t, m.Inventory().Pages)
 	get(m, upstream, "/")
 	assert.NotEmpty(t, m.Inventory().Pages)
+}
+
+// FuzzReportOnly serves random bodies, typed as HTML or not, with cookies,
+// in random writes, through report-only mode: the client gets exactly what
+// the handler wrote, and the inventory stays within its caps.
+func FuzzReportOnly(f *testing.F) {
+	f.Add([]byte(trackerPage), uint64(1), true, "_ga")
+	f.Add([]byte(`<body><script>fbq('init')</script><img src="https://www.facebook.com/tr?x" width=1 height=1>`), uint64(7), true, "x\x00y")
+	f.Add([]byte(`<!--<body>--><body x="<body>"><iframe src="//WWW.YouTube.com/embed/1">`), uint64(9), false, "session")
+	m, _ := newTestMiddleware(f, ReportOnly(false))
+	f.Fuzz(func(t *testing.T, body []byte, seed uint64, typed bool, cookie string) {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Add("Set-Cookie", cookie+"=1; Path=/")
+			if typed {
+				w.Header().Set("Content-Type", "text/html")
+			}
+			rest := body
+			for len(rest) > 0 {
+				n := rng.IntN(len(rest) + 1)
+				_, _ = w.Write(rest[:n])
+				rest = rest[n:]
+				if rng.IntN(4) == 0 {
+					http.NewResponseController(w).Flush()
+				}
+			}
+		})
+		rec := httptest.NewRecorder()
+		m.Handler(h).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/p", nil))
+		require.Equal(t, string(body), rec.Body.String())
+		require.Equal(t, []string{cookie + "=1; Path=/"}, rec.Header().Values("Set-Cookie"))
+		inv := m.Inventory()
+		require.LessOrEqual(t, len(inv.Cookies), MaxInventoryCookies)
+		require.LessOrEqual(t, len(inv.Hosts), MaxInventoryHosts)
+	})
+}
+
+// A page compressed by an inner middleware goes out with its compressed
+// bytes untouched while a decoded copy is read for the inventory; with the
+// banner asked for, the page is decoded, given the banner and re-encoded.
+func TestReportOnlyReadsCompressedPages(t *testing.T) {
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = io.WriteString(zw, trackerPage)
+	require.NoError(t, zw.Close())
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		b := zipped.Bytes()
+		_, _ = w.Write(b[:len(b)/2])
+		_, _ = w.Write(b[len(b)/2:])
+	})
+
+	m, _ := newTestMiddleware(t, ReportOnly(false))
+	rec := get(m, upstream, "/zipped")
+	assert.Equal(t, zipped.Bytes(), rec.Body.Bytes())
+	assert.True(t, hasAction(m.Inventory(), "/zipped", "script", "www.googletagmanager.com"))
+
+	m, _ = newTestMiddleware(t, ReportOnly(true))
+	rec = get(m, upstream, "/zipped")
+	zr, err := gzip.NewReader(rec.Body)
+	require.NoError(t, err)
+	page, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), bannerMark)
+	assert.Contains(t, string(page), gaLoader)
+	assert.True(t, hasAction(m.Inventory(), "/zipped", "script", "www.googletagmanager.com"))
+
+	// A damaged stream still reaches the client as it was.
+	m, _ = newTestMiddleware(t, ReportOnly(false))
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write([]byte("not gzip at all"))
+	})
+	assert.Equal(t, "not gzip at all", get(m, broken, "/").Body.String())
 }

@@ -118,9 +118,14 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path st
 	return m.inv.recordCookies(path, m.now(), obs)
 }
 
+// maxExpired bounds the cookies one response expires: a browser keeps about
+// 180 per site, and a hostile request with thousands of names must not make
+// a response head larger than browsers and proxies accept.
+const maxExpired = 180
+
 // expireRefused adds a deleting Set-Cookie for each declared cookie that the
-// browser sent but whose category the visitor has not granted: withdrawing
-// consent removes what was set while it was given.
+// browser sent but whose category the visitor has not granted, up to
+// maxExpired: withdrawing consent removes what was set while it was given.
 func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Consent) {
 	lines := r.Header["Cookie"]
 	if len(lines) == 0 {
@@ -132,6 +137,9 @@ func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Co
 			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
 			if name == "" || name == m.codec.Name() || done[name] {
 				continue
+			}
+			if len(done) >= maxExpired {
+				return
 			}
 			decl, ok := m.cookies.lookup(name)
 			if !ok || v.Allowed(decl.Category) {

@@ -45,9 +45,10 @@ type responseWriter struct {
 
 	// Set when the body is rewritten: body is where the handler's bytes
 	// go (the rewriter, or the decoder in front of it).
-	body io.Writer
-	html *htmlRewrite
-	scan *htmlRewrite // report-only mode: reads the page, writes nowhere
+	body    io.Writer
+	html    *htmlRewrite
+	scan    *htmlRewrite // report-only mode: reads the page, writes nowhere
+	scanRec *recoder     // decodes a compressed page for scan
 
 	viewCounted bool // the inventory counted this response for its cookies
 	rec         *recoder
@@ -350,7 +351,8 @@ func (rw *responseWriter) release() {
 	if rw.rec != nil {
 		rw.rec.abort()
 	}
-	rw.html, rw.scan, rw.rec, rw.body = nil, nil, nil, nil
+	rw.abortScan()
+	rw.html, rw.rec, rw.body = nil, nil, nil
 }
 
 func (rw *responseWriter) flush() error {

@@ -83,10 +83,9 @@
 // To learn what a site sets before enforcing anything, run the proxy with
 // -report-only and -admin 127.0.0.1:9090 for a while. Visitors see the site
 // as upstream serves it, while the inventory records every cookie and
-// third-party host, and per page what the policy would have removed. Pages
-// must be read uncompressed for that: in report-only mode the proxy asks
-// upstream for gzip itself and decodes it, so visitors get pages
-// uncompressed for the trial. With -report-only-banner the banner is shown
+// third-party host, and per page what the policy would have removed (a
+// gzip or deflate page is read from a decoded copy and sent on as it came).
+// With -report-only-banner the banner is shown
 // and decisions are stored (and recorded in the -ledger), still without
 // being enforced, so the answers can be seen before they take effect.
 //

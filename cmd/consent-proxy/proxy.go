@@ -58,16 +58,7 @@ func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(c.upstream) // upstream sees its own Host; the visitor's is in X-Forwarded-Host
 			pr.SetXForwarded()
-			if c.reportOnly {
-				// Report-only mode reads only uncompressed HTML, and a
-				// browser always asks for gzip or br. Without the header,
-				// Go's transport asks upstream for gzip and decodes it,
-				// so the inventory sees every page; the price is that
-				// visitors get pages uncompressed during the trial.
-				pr.Out.Header.Del("Accept-Encoding")
-			} else {
-				limitAcceptEncoding(pr.Out.Header)
-			}
+			limitAcceptEncoding(pr.Out.Header)
 		},
 		Transport: newTransport(),
 		// Flush after every write, so that the start of a slow page (and the
