@@ -170,8 +170,7 @@ const maxTagObservations = 64
 
 type pageEntry struct {
 	views   int64
-	n       int
-	actions map[string][]*PageAction // by name
+	actions []PageAction // at most MaxPageActions: a scan is cheaper than a map
 }
 
 // inventory is the concurrency-safe store behind Inventory. Its maps are
@@ -256,20 +255,32 @@ func (inv *inventory) pageAction(page *pageEntry, counted bool, path, what strin
 		page.views++
 		counted = true
 	}
-	for _, a := range page.actions[string(name)] {
-		if a.What == what && a.Category == category {
+	for i := range page.actions {
+		a := &page.actions[i]
+		if a.What == what && a.Category == category && a.Name == string(name) {
 			a.Count += n
 			return page, counted
 		}
 	}
-	if page.n >= MaxPageActions {
+	if len(page.actions) >= MaxPageActions {
 		inv.dropped.Actions++
 		return page, counted
 	}
-	page.n++
-	key := string(name)
-	page.actions[key] = append(page.actions[key], &PageAction{What: what, Name: key, Category: category, Deferred: deferred, Count: n})
+	page.actions = append(page.actions, PageAction{What: what, Name: inv.intern(what, name), Category: category, Deferred: deferred, Count: n})
 	return page, counted
+}
+
+// intern returns the inventory's own copy of a cookie name or host when it
+// has one, so that pages naming it share it.
+func (inv *inventory) intern(what string, name []byte) string {
+	if what == "set-cookie" {
+		if c := inv.cookies[string(name)]; c != nil {
+			return c.Name
+		}
+	} else if hs := inv.hosts[string(name)]; len(hs) > 0 {
+		return hs[0].Host
+	}
+	return string(name)
 }
 
 func (inv *inventory) page(path string) *pageEntry {
@@ -280,7 +291,7 @@ func (inv *inventory) page(path string) *pageEntry {
 		inv.dropped.Pages++
 		return nil
 	}
-	p := &pageEntry{actions: make(map[string][]*PageAction)}
+	p := &pageEntry{}
 	inv.pages[strings.Clone(path)] = p
 	return p
 }
@@ -360,12 +371,7 @@ func (inv *inventory) snapshot(reportOnly bool) *Inventory {
 		}
 	}
 	for path, p := range inv.pages {
-		r := PageReport{Path: path, Views: p.views, Actions: make([]PageAction, 0, p.n)}
-		for _, as := range p.actions {
-			for _, a := range as {
-				r.Actions = append(r.Actions, *a)
-			}
-		}
+		r := PageReport{Path: path, Views: p.views, Actions: slices.Clone(p.actions)}
 		slices.SortFunc(r.Actions, func(a, b PageAction) int {
 			return cmp.Or(strings.Compare(a.What, b.What), strings.Compare(a.Name, b.Name), strings.Compare(a.Category, b.Category))
 		})

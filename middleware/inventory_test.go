@@ -6,9 +6,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/consentgate/consent"
 	"github.com/stretchr/testify/assert"
@@ -257,4 +259,45 @@ func containsWith(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Filled to every cap with the longest names and paths it keeps, the
+// inventory stays within a few MiB.
+func TestInventoryMemoryAtItsCaps(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation figures")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	inv := newInventory(time.Now())
+	long := strings.Repeat("p", maxPathBytes)
+	now := time.Now()
+	for i := range MaxInventoryCookies + 10 {
+		for j := range MaxExamplePaths {
+			c := &http.Cookie{Name: fmt.Sprintf("%0250d", i), Domain: strings.Repeat("d", 250), Path: "/" + long}
+			inv.recordCookies(fmt.Sprintf("/%d/%s", j, long), now, []observation{{what: "set-cookie", name: c.Name, category: Undeclared, removed: true, cookie: c}})
+		}
+	}
+	for i := range MaxInventoryHosts + 10 {
+		host := fmt.Appendf(nil, "%0250d.example", i)
+		for j := range MaxExamplePaths {
+			obs := []tagObservation{{kind: "script", start: 0, end: len(host), removed: true, count: 1}}
+			inv.recordTags(fmt.Sprintf("/h%d/%s", j, long), now, obs, host, nil, false)
+		}
+	}
+	for p := range MaxInventoryPages {
+		for a := range MaxPageActions + 1 {
+			host := fmt.Appendf(nil, "%0250d.example", a)
+			obs := []tagObservation{{kind: "img", start: 0, end: len(host), removed: true, count: 1}}
+			inv.recordTags(fmt.Sprintf("/page%d/%s", p, long), now, obs, host, nil, false)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("inventory at its caps: %.1f MiB", float64(heap)/(1<<20))
+	assert.Less(t, heap, int64(16<<20))
+	assert.Positive(t, inv.dropped.Total())
+	runtime.KeepAlive(inv)
 }
