@@ -354,28 +354,43 @@ func TestConsentReplayedAfterPolicyRevisions(t *testing.T) {
 }
 
 // A client trickling a consent form is cut off once the form's read
-// deadline passes, even on a server without a read timeout, and others are
-// served meanwhile.
+// deadline passes on a server without a read timeout, and by the server's
+// own, shorter, read timeout otherwise (the form's deadline never extends
+// it); others are served meanwhile.
 func TestSlowConsentFormIsCutOff(t *testing.T) {
-	m, _ := newTestMiddleware(t)
-	m.formTimeout = 300 * time.Millisecond
-	srv := httptest.NewServer(m.Handler(http.NotFoundHandler()))
-	t.Cleanup(srv.Close)
+	tests := []struct {
+		name        string
+		formTimeout time.Duration
+		server      func(*http.Server)
+	}{
+		{"no server timeout: the form's deadline", 300 * time.Millisecond, func(*http.Server) {}},
+		{"a shorter server read timeout wins", time.Minute, func(s *http.Server) { s.ReadTimeout = 300 * time.Millisecond }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := newTestMiddleware(t)
+			m.formTimeout = tt.formTimeout
+			srv := httptest.NewUnstartedServer(m.Handler(http.NotFoundHandler()))
+			tt.server(srv.Config)
+			srv.Start()
+			t.Cleanup(srv.Close)
 
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = fmt.Fprintf(conn, "POST /consent HTTP/1.1\r\nHost: %s\r\nSec-Fetch-Site: same-origin\r\n"+
-		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\naction=acc", srv.Listener.Addr())
-	require.NoError(t, err)
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			_, err = fmt.Fprintf(conn, "POST /consent HTTP/1.1\r\nHost: %s\r\nSec-Fetch-Site: same-origin\r\n"+
+				"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\naction=acc", srv.Listener.Addr())
+			require.NoError(t, err)
 
-	start := time.Now()
-	resp, err := http.Get(srv.URL + "/consent")
-	require.NoError(t, err, "others are served meanwhile")
-	resp.Body.Close()
+			start := time.Now()
+			resp, err := http.Get(srv.URL + "/consent")
+			require.NoError(t, err, "others are served meanwhile")
+			resp.Body.Close()
 
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	reply, _ := io.ReadAll(conn) // until the server closes the connection
-	assert.Less(t, time.Since(start), 3*time.Second, "closed after the form deadline, not the client's")
-	assert.NotContains(t, string(reply), "Set-Cookie", "no consent from a form that never arrived")
+			require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+			reply, _ := io.ReadAll(conn) // until the server closes the connection
+			assert.Less(t, time.Since(start), 3*time.Second, "closed by the server, not by the client's deadline")
+			assert.NotContains(t, string(reply), "Set-Cookie", "no consent from a form that never arrived")
+		})
+	}
 }

@@ -214,14 +214,25 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 // formReadTimeout bounds the time to read a consent form's body.
 const formReadTimeout = 10 * time.Second
 
+// limitFormTime bounds the time to read the form: a form of a few hundred
+// bytes needs no more, and a client trickling it must not hold the
+// connection for the server's whole read timeout (or forever, without one).
+// A deadline replaces the server's, so it is set only where it comes first:
+// with no server read timeout, or one longer than the header timeout plus
+// the form's. Writers that cannot set deadlines (recorders) are left alone.
+func (m *Middleware) limitFormTime(w http.ResponseWriter, r *http.Request) {
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 &&
+		(srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= srv.ReadHeaderTimeout+m.formTimeout) {
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(m.formTimeout))
+}
+
 // parseDecision reads and checks the consent form. Unknown actions and
 // categories, repeated actions and oversized bodies are errors; required
 // categories may be named and are granted anyway.
 func (m *Middleware) parseDecision(w http.ResponseWriter, r *http.Request) ([]consent.CategoryID, consent.Method, error) {
-	// A form of a few hundred bytes needs no more: a client trickling it
-	// must not hold the connection for the server's whole read timeout.
-	// Writers that cannot set deadlines (recorders) are left as they are.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(m.formTimeout))
+	m.limitFormTime(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, m.maxForm)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
