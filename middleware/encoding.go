@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 )
@@ -35,6 +36,17 @@ func parseEncoding(v string) encoding {
 		return encDeflate
 	}
 	return encUnknown
+}
+
+// htmlEncoding reads an HTML response's Content-Encoding; one the
+// middleware cannot decode is logged once per value, saying what it costs.
+func (m *Middleware) htmlEncoding(h http.Header, key, consequence string) encoding {
+	v := h.Get("Content-Encoding")
+	enc := parseEncoding(v)
+	if enc == encUnknown {
+		m.seen.once(key+v, consequence+"; put the middleware inside (after) the compression middleware", "content-encoding", v)
+	}
+	return enc
 }
 
 // errAborted ends a decoder whose response was abandoned (the handler

@@ -16,11 +16,8 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 	if rw.req.Method == http.MethodHead {
 		return
 	}
-	enc := parseEncoding(h.Get("Content-Encoding"))
+	enc := m.htmlEncoding(h, "report-encoding:", "report-only mode cannot read HTML in this content encoding: the page is not inventoried")
 	if enc == encUnknown {
-		m.seen.once("report-encoding:"+h.Get("Content-Encoding"),
-			"report-only mode cannot read HTML in this content encoding: the page is not inventoried; put the middleware inside (after) the compression middleware",
-			"content-encoding", h.Get("Content-Encoding"))
 		return
 	}
 	siteHost := hostOnly(rw.req.Host)

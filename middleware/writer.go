@@ -225,11 +225,8 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 			addVary(h, "Accept-Language")
 		}
 	}
-	enc := parseEncoding(h.Get("Content-Encoding"))
+	enc := m.htmlEncoding(h, "encoding:", "HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed")
 	if enc == encUnknown {
-		m.seen.once("encoding:"+h.Get("Content-Encoding"),
-			"HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed; put the middleware inside (after) the compression middleware",
-			"content-encoding", h.Get("Content-Encoding"))
 		return
 	}
 	// The body will differ from what the handler wrote.
