@@ -49,10 +49,10 @@ type responseWriter struct {
 	html    *htmlRewrite
 	scan    *htmlRewrite // report-only mode: reads the page, writes nowhere
 	scanRec *recoder     // decodes a compressed page for scan
+	rec     *recoder
+	debug   *debugPage // debug mode: the page held back to list removals
 
 	viewCounted bool // the inventory counted this response for its cookies
-	rec         *recoder
-	debug       *debugPage // debug mode: the page held back to list removals
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -361,9 +361,6 @@ func (rw *responseWriter) flush() error {
 	rw.commit()
 	if rw.debug != nil && !rw.debug.overflow {
 		return nil // debug mode sends the page whole, at its end
-	}
-	if rw.scan != nil {
-		_ = rw.scan.rw.Flush()
 	}
 	if rw.html != nil {
 		if err := rw.html.rw.Flush(); err != nil {
