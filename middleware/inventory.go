@@ -145,9 +145,11 @@ type InventoryDropped struct {
 // Total is the number of observations dropped.
 func (d InventoryDropped) Total() int64 { return d.Cookies + d.Hosts + d.Pages + d.Actions }
 
+// setCookieAction is PageAction.What for a cookie.
+const setCookieAction = "set-cookie"
+
 // observation is one Set-Cookie seen in a response, before it is merged.
 type observation struct {
-	what     string // "set-cookie"
 	name     string
 	category string
 	removed  bool
@@ -210,7 +212,7 @@ func (inv *inventory) recordCookies(path string, now time.Time, obs []observatio
 		o := &obs[i]
 		inv.recordCookie(path, now, o)
 		if o.removed {
-			page, counted = inv.pageAction(page, counted, path, o.what, []byte(o.name), o.category, false, 1)
+			page, counted = inv.pageAction(page, counted, path, setCookieAction, []byte(o.name), o.category, false, 1)
 		}
 	}
 	return counted
@@ -273,7 +275,7 @@ func (inv *inventory) pageAction(page *pageEntry, counted bool, path, what strin
 // intern returns the inventory's own copy of a cookie name or host when it
 // has one, so that pages naming it share it.
 func (inv *inventory) intern(what string, name []byte) string {
-	if what == "set-cookie" {
+	if what == setCookieAction {
 		if c := inv.cookies[string(name)]; c != nil {
 			return c.Name
 		}

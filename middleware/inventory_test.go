@@ -276,7 +276,7 @@ func TestInventoryMemoryAtItsCaps(t *testing.T) {
 	for i := range MaxInventoryCookies + 10 {
 		for j := range MaxExamplePaths {
 			c := &http.Cookie{Name: fmt.Sprintf("%0250d", i), Domain: strings.Repeat("d", 250), Path: "/" + long}
-			inv.recordCookies(fmt.Sprintf("/%d/%s", j, long), now, []observation{{what: "set-cookie", name: c.Name, category: Undeclared, removed: true, cookie: c}})
+			inv.recordCookies(fmt.Sprintf("/%d/%s", j, long), now, []observation{{name: c.Name, category: Undeclared, removed: true, cookie: c}})
 		}
 	}
 	for i := range MaxInventoryHosts + 10 {

@@ -103,7 +103,7 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path st
 			}
 			allowed, category := m.cookieAllowed(c.Name, v)
 			allowed = allowed || deletes(c)
-			obs = append(obs, observation{what: "set-cookie", name: cut(c.Name, maxNameBytes), category: category, removed: !allowed, cookie: c})
+			obs = append(obs, observation{name: cut(c.Name, maxNameBytes), category: category, removed: !allowed, cookie: c})
 			if allowed || m.reportOnly {
 				kept = append(kept, line)
 			}
