@@ -102,7 +102,7 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path st
 				continue
 			}
 			allowed, category := m.cookieAllowed(c.Name, v)
-			allowed = allowed || deletes(c)
+			allowed = allowed || deletes(line, m.now())
 			obs = append(obs, observation{name: cut(c.Name, maxNameBytes), category: category, removed: !allowed, cookie: c})
 			if allowed || m.reportOnly {
 				kept = append(kept, line)
@@ -219,10 +219,4 @@ func (o *onceLog) once(key, msg string, args ...any) {
 	o.seen[key] = true
 	o.mu.Unlock()
 	o.log.Warn("consent: "+msg, args...)
-}
-
-// deletes reports whether a Set-Cookie removes its cookie: removing is always
-// allowed, whatever the visitor granted.
-func deletes(c *http.Cookie) bool {
-	return c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.Before(time.Unix(1, 0)))
 }

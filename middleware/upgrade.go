@@ -62,8 +62,9 @@ func (u *upgradeHead) filter(head []byte) []byte {
 		head = head[i+2:]
 		name, value, ok := strings.Cut(string(line[:i]), ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), "Set-Cookie") {
-			c, err := http.ParseSetCookie(strings.TrimSpace(value))
-			if !u.m.reportOnly && (err != nil || !deletes(c) && !u.m.allows(c.Name, u.consent)) {
+			value = strings.TrimSpace(value)
+			c, err := http.ParseSetCookie(value)
+			if !u.m.reportOnly && (err != nil || !deletes(value, u.m.now()) && !u.m.allows(c.Name, u.consent)) {
 				continue
 			}
 		}
