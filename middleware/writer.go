@@ -185,6 +185,7 @@ func (rw *responseWriter) commit() {
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent)
+		undeclareCookieTrailer(h)
 	}
 	if rw.renew != nil {
 		h.Add("Set-Cookie", rw.renew.String())
@@ -291,6 +292,48 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	rw.body = rec
 }
 
+// undeclareCookieTrailer takes Set-Cookie out of the trailers a response
+// announces (the Trailer header): net/http then ignores a Set-Cookie the
+// handler adds after the body, which the filter, run at the commit, would
+// never see. Browsers ignore cookies in trailers, but proxies and other
+// clients may merge trailers into the header.
+func undeclareCookieTrailer(h http.Header) {
+	vals, ok := h["Trailer"]
+	if !ok {
+		return
+	}
+	var keep []string
+	changed := false
+	for _, v := range vals {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			if strings.EqualFold(name, "Set-Cookie") {
+				changed = true
+			} else if name != "" {
+				keep = append(keep, name)
+			}
+		}
+	}
+	switch {
+	case !changed:
+	case len(keep) == 0:
+		delete(h, "Trailer")
+	default:
+		h["Trailer"] = []string{strings.Join(keep, ", ")}
+	}
+}
+
+// dropCookieTrailers deletes the Set-Cookie trailers a handler added with
+// http.TrailerPrefix (httputil.ReverseProxy copies an upstream's
+// unannounced trailers so), once the handler is done.
+func dropCookieTrailers(h http.Header) {
+	for k := range h {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && strings.EqualFold(name, "Set-Cookie") {
+			delete(h, k)
+		}
+	}
+}
+
 // hostOnly strips the port from a Host header value.
 func hostOnly(host string) string {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
@@ -307,6 +350,9 @@ func (rw *responseWriter) finish() {
 	rw.commit()
 	rw.finished = true
 	rw.closeBody()
+	if !rw.m.reportOnly {
+		dropCookieTrailers(rw.w.Header())
+	}
 }
 
 // closeBody ends the rewriter (writing what it still holds) and the
