@@ -349,6 +349,11 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", texts.Lang())
+	// No other origin may frame a page whose buttons record consent, not
+	// even a sibling subdomain (same-site, so SameSite=Lax cookies would
+	// go with it): one click on a disguised frame would be a decision.
+	w.Header().Add("Content-Security-Policy", "frame-ancestors 'self'")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP level 2
 	addVary(w.Header(), "Accept-Language")
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
