@@ -183,6 +183,7 @@ func (rw *responseWriter) commit() {
 	h := rw.w.Header()
 	m := rw.m
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent)
 		undeclareCookieTrailer(h)
@@ -190,8 +191,14 @@ func (rw *responseWriter) commit() {
 	if rw.renew != nil {
 		h.Add("Set-Cookie", rw.renew.String())
 	}
+	if len(h["Set-Cookie"]) > handlers {
+		keepFromSharedCaches(h) // the cookies we added are this visitor's
+	}
 	if !m.reportOnly || m.reportBanner {
 		addVary(h, "Cookie")
+		if m.gpc {
+			addVary(h, "Sec-GPC")
+		}
 	}
 	rw.startRewrite(h)
 	if rw.debug == nil {
@@ -230,7 +237,9 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	if enc == encUnknown {
 		return
 	}
-	// The body will differ from what the handler wrote.
+	// The body will differ from what the handler wrote, and from what
+	// another visitor gets.
+	keepFromSharedCaches(h)
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
 	if etag := h.Get("ETag"); etag != "" {
