@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
@@ -175,13 +176,53 @@ func weakETag(etag, state string) string {
 	return `W/` + etag[:len(etag)-1] + "-" + state + `"`
 }
 
+// lastModifiedPrefix starts the validator a rewritten page gets in place of
+// a Last-Modified date: W/"lm-<unix seconds>-<state>". A date cannot carry
+// the consent state, and a browser revalidating with If-Modified-Since
+// would have a 304 show it a page cached under another state.
+const lastModifiedPrefix = `W/"lm-`
+
+// lastModifiedETag turns a Last-Modified date into a validator tied to the
+// consent state; "" when the date does not parse.
+func lastModifiedETag(lastModified, state string) string {
+	t, err := http.ParseTime(lastModified)
+	if err != nil {
+		return ""
+	}
+	return lastModifiedPrefix + strconv.FormatInt(t.Unix(), 10) + "-" + state + `"`
+}
+
+// tieValidators replaces the validators of a rewritten page (or of the 304
+// that revalidates one) by validators tied to the consent state: the ETag
+// made weak with the state, or else the Last-Modified date turned into an
+// ETag. Last-Modified goes, so that browsers revalidate with the ETag only.
+func tieValidators(h http.Header, state string) {
+	lm := h.Get("Last-Modified")
+	h.Del("Last-Modified")
+	if etag := h.Get("ETag"); etag != "" {
+		if w := weakETag(etag, state); w != "" {
+			h.Set("ETag", w)
+		} else {
+			h.Del("ETag")
+		}
+		return
+	}
+	if lm != "" {
+		if w := lastModifiedETag(lm, state); w != "" {
+			h.Set("ETag", w)
+		}
+	}
+}
+
 // translateIfNoneMatch gives the handler back its own validators: an ETag
-// the middleware tied to this visitor's consent state loses the suffix;
-// one tied to another state can no longer match and is dropped.
-func translateIfNoneMatch(h http.Header, state string) {
+// the middleware tied to this visitor's consent state loses the suffix, one
+// made from a Last-Modified date becomes If-Modified-Since again; one tied
+// to another state can no longer match and is dropped. It reports whether
+// the request revalidates a page the middleware rewrote in this state.
+func translateIfNoneMatch(h http.Header, state string) (ours bool) {
 	vals := h.Values("If-None-Match")
 	if len(vals) == 0 || !strings.Contains(strings.Join(vals, ","), "-cg") {
-		return
+		return false
 	}
 	var out []string
 	for _, v := range vals {
@@ -199,17 +240,42 @@ func translateIfNoneMatch(h http.Header, state string) {
 			switch {
 			case i < 0:
 				out = append(out, tag)
-			case body[i+1:] == state:
+			case body[i+1:] != state:
+			case strings.HasPrefix(tag, lastModifiedPrefix):
+				if secs, err := strconv.ParseInt(body[len(lastModifiedPrefix):i], 10, 64); err == nil {
+					h.Set("If-Modified-Since", time.Unix(secs, 0).UTC().Format(http.TimeFormat))
+					ours = true
+				}
+			default:
 				out = append(out, body[:i]+`"`)
+				ours = true
 			}
 		}
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) > 0:
+		h["If-None-Match"] = []string{strings.Join(out, ", ")}
+	case ours:
+		delete(h, "If-None-Match") // only a date to compare now
+	default:
 		// Nothing the handler issued can match: an impossible validator
 		// keeps the request conditional without matching.
-		out = []string{`"consentgate-stale"`}
+		h["If-None-Match"] = []string{`"consentgate-stale"`}
 	}
-	h["If-None-Match"] = []string{strings.Join(out, ", ")}
+	return ours
+}
+
+// documentRequest reports whether a request is for something a browser
+// renders as a page (a navigation, a frame), whose cached copy may be a
+// rewritten one.
+func documentRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "document", "iframe", "frame", "embed", "object":
+		return true
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/html")
+	}
+	return false
 }
 
 // consentState names a visitor's consent state in validators: the granted

@@ -40,6 +40,9 @@ type responseWriter struct {
 	done     bool // committed: the status went out
 	finished bool // the handler returned and the body is complete
 	noBanner bool // the handler asked for no banner (HideBanner)
+	// revalidates: the request revalidates a page the middleware rewrote
+	// for this consent state (translateIfNoneMatch).
+	revalidates bool
 	sniffing bool // the commit waits for the body's first bytes
 	sniffed  []byte
 
@@ -200,6 +203,11 @@ func (rw *responseWriter) commit() {
 			addVary(h, "Sec-GPC")
 		}
 	}
+	if rw.status == http.StatusNotModified && rw.revalidates {
+		// The browser holds the page as the middleware rewrote it: the
+		// 304 updates that copy's validators, which must stay tied.
+		tieValidators(h, consentState(rw.plan(), rw.consent.Decided()))
+	}
 	rw.startRewrite(h)
 	if rw.debug == nil {
 		rw.w.WriteHeader(rw.status)
@@ -242,13 +250,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	keepFromSharedCaches(h)
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
-	if etag := h.Get("ETag"); etag != "" {
-		if w := weakETag(etag, consentState(p, rw.consent.Decided())); w != "" {
-			h.Set("ETag", w)
-		} else {
-			h.Del("ETag")
-		}
-	}
+	tieValidators(h, consentState(p, rw.consent.Decided()))
 	if rw.req.Method == http.MethodHead {
 		return
 	}
