@@ -43,8 +43,8 @@ type responseWriter struct {
 	// revalidates: the request revalidates a page the middleware rewrote
 	// for this consent state (translateIfNoneMatch).
 	revalidates bool
-	sniffing bool // the commit waits for the body's first bytes
-	sniffed  []byte
+	sniffing    bool // the commit waits for the body's first bytes
+	sniffed     []byte
 
 	// Set when the body is rewritten: body is where the handler's bytes
 	// go (the rewriter, or the decoder in front of it).
