@@ -197,6 +197,9 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
+	if m.codec.Duplicated(r) {
+		m.clearTossed(h, r)
+	}
 	h.Add("Set-Cookie", cookie.String())
 	if gpcRefuses {
 		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
