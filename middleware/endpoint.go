@@ -204,7 +204,7 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 	if gpcRefuses {
 		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
 	}
-	m.expireRefused(h, r, v)
+	m.expireRefused(h, r, v, true)
 
 	if wantsJSON(r) {
 		writeJSON(w, r, http.StatusOK, m.state(r, v))

@@ -188,7 +188,7 @@ func (rw *responseWriter) commit() {
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
-		m.expireRefused(h, rw.req, rw.consent)
+		m.expireRefused(h, rw.req, rw.consent, false)
 		undeclareCookieTrailer(h)
 	}
 	if rw.renew != nil {
