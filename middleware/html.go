@@ -344,6 +344,19 @@ func translateIfNoneMatch(h http.Header, state string) (ours bool) {
 	return ours
 }
 
+// mediaRequest reports whether a browser says (Sec-Fetch-Dest) the request
+// is for something it never renders as a page: the range requests of video
+// and audio players keep their ranges. Requests that do not say, from
+// other clients, might be for a page.
+func mediaRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "audio", "video", "track", "image", "font", "script", "style", "manifest", "audioworklet",
+		"paintworklet", "serviceworker", "sharedworker", "worker", "xslt", "json", "report":
+		return true
+	}
+	return false
+}
+
 // documentRequest reports whether a request is for something a browser
 // renders as a page (a navigation, a frame), whose cached copy may be a
 // rewritten one.

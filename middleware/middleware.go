@@ -207,6 +207,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if _, ok := r.Header["If-None-Match"]; ok {
 			st.rw.revalidates = translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
 		}
+		if _, ok := r.Header["Range"]; ok && !mediaRequest(r) && m.rewrites(st.rw.plan()) {
+			// A range of a page that is rewritten would be bytes of the
+			// page as the handler wrote it, trackers included: the whole
+			// rewritten page (a 200, which HTTP allows) is sent instead.
+			delete(r.Header, "Range")
+			delete(r.Header, "If-Range")
+		}
 		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)
 		st.rw.finish()

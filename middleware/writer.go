@@ -113,7 +113,7 @@ func (rw *responseWriter) startSniff() bool {
 	if !needsSniff(h) || !bodyAllowed(status) || status == http.StatusPartialContent {
 		return false
 	}
-	if h.Get("Content-Range") != "" || !rw.m.rewrites(rw.plan()) {
+	if !rw.m.rewrites(rw.plan()) {
 		return false
 	}
 	rw.sniffing = true
@@ -230,9 +230,6 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(mediaType(h["Content-Type"])) {
 		return
 	}
-	if h.Get("Content-Range") != "" {
-		return
-	}
 	m := rw.m
 	p := rw.plan()
 	if m.reportOnly {
@@ -255,8 +252,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		return
 	}
 	// The body will differ from what the handler wrote, and from what
-	// another visitor gets.
+	// another visitor gets. A Content-Range on a 200 means nothing (a
+	// range is a 206), and is wrong for the rewritten body.
 	keepFromSharedCaches(h)
+	h.Del("Content-Range")
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
 	tieValidators(h, consentState(p, rw.consent.Decided()))
