@@ -83,7 +83,7 @@ func TestValidateRejects(t *testing.T) {
 			for i := len(p.Categories); i <= consent.MaxCategories; i++ {
 				p.Categories = append(p.Categories, consent.Category{ID: consent.CategoryID(fmt.Sprintf("c%d", i)), Name: "C"})
 			}
-		}, "categories", "at most 64"},
+		}, "categories", fmt.Sprintf("at most %d", consent.MaxCategories)},
 		{"empty category id", func(p *consent.Policy) { p.Categories[1].ID = "" }, "categories[1].id", "must not be empty"},
 		{"uppercase category id", func(p *consent.Policy) { p.Categories[1].ID = "Analytics" }, "categories[1].id", "lowercase"},
 		{"category id with a space", func(p *consent.Policy) { p.Categories[1].ID = "web stats" }, "categories[1].id", "lowercase"},
