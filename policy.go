@@ -274,6 +274,16 @@ func (p *Policy) LastUpdated() time.Time {
 	return p.Revisions[len(p.Revisions)-1].Date.Time
 }
 
+// MatchCookieName reports whether a cookie name matches a declaration's
+// name: equal, or matching its pattern, where '*' stands for any run of
+// characters. It runs in O(len(pattern)*len(name)) time.
+func MatchCookieName(pattern, name string) bool {
+	if !strings.Contains(pattern, "*") {
+		return pattern == name
+	}
+	return matchGlob(pattern, name)
+}
+
 // matchGlob reports whether name matches pattern, where '*' matches any run
 // of bytes (including none) and every other byte matches itself. It runs in
 // O(len(pattern)*len(name)) time: on a mismatch only the most recent star is
