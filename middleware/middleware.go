@@ -218,7 +218,7 @@ func (m *Middleware) Policy() *consent.Policy { return m.policy }
 func (m *Middleware) ReportOnly() bool { return m.reportOnly }
 
 // Inventory returns a copy of what the middleware has seen so far.
-func (m *Middleware) Inventory() *Inventory { return m.inv.snapshot(m.reportOnly) }
+func (m *Middleware) Inventory() *Inventory { return m.inventory() }
 
 // Prefix returns the path the consent endpoint is mounted under.
 func (m *Middleware) Prefix() string { return m.prefix }

@@ -241,7 +241,7 @@ func vendorStanding(p *consent.Policy, r *catalog.Resolved, v catalog.Vendor) st
 // categoryLabel is a policy category's ID and name: "analytics (Analytics
 // and performance)".
 func categoryLabel(p *consent.Policy, id consent.CategoryID) string {
-	if c, ok := p.Category(id); ok && c.Name != "" && c.Name != string(id) {
+	if c, ok := p.Category(id); ok && c.Name != "" && !strings.EqualFold(c.Name, string(id)) {
 		return fmt.Sprintf("%s (%s)", id, c.Name)
 	}
 	return string(id)
