@@ -68,6 +68,22 @@ type Resolved struct {
 	// the policy, in Categories order, with the vendors each blocks for
 	// every visitor.
 	Unmapped []UnmappedCategory
+
+	overrides map[string]consent.CategoryID // consent.CatalogSettings.Vendors
+}
+
+// CategoryOf returns the category of the policy that vendor v falls under:
+// its override (consent.CatalogSettings.Vendors), else its standard
+// category's mapping, else consent.Unmapped. It says nothing about whether
+// v was applied (an excluded vendor still has a category).
+func (r *Resolved) CategoryOf(v Vendor) consent.CategoryID {
+	if id, ok := r.overrides[v.ID]; ok {
+		return id
+	}
+	if id, ok := r.Mapping[v.Category]; ok {
+		return id
+	}
+	return consent.Unmapped
 }
 
 // UnmappedCategory is a standard category the policy has no category for.
@@ -171,19 +187,16 @@ func (c *Catalog) Resolve(p *consent.Policy) (*Resolved, error) {
 		declared[ck.Name] = true
 	}
 
-	r := &Resolved{Mapping: mapping}
+	r := &Resolved{Mapping: mapping, overrides: s.Vendors}
 	unmapped := make(map[Category][]string)
 	for i := range c.vendors {
 		v := &c.vendors[i]
 		if slices.Contains(s.Exclude, v.ID) || replaced[v.ID] {
 			continue
 		}
-		cat, ok := s.Vendors[v.ID]
-		if !ok {
-			if cat, ok = mapping[v.Category]; !ok {
-				cat = consent.Unmapped
-				unmapped[v.Category] = append(unmapped[v.Category], v.ID)
-			}
+		cat := r.CategoryOf(*v)
+		if cat == consent.Unmapped {
+			unmapped[v.Category] = append(unmapped[v.Category], v.ID)
 		}
 		t := consent.Tracker{Name: v.Name, Vendor: v.ID, Category: cat, Purpose: v.Purpose, Docs: v.Docs,
 			Hosts: unclaimed(v.Hosts, claimed), URLs: unclaimed(v.URLs, claimed)}
