@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/catalog"
 )
 
 // Draft returns site's policy extended with every cookie and third-party
 // host of the inventory that site does not declare: those the built-in
-// declarations (consent.DefaultPolicy) know come with their built-in
-// category, the others under consent.Placeholder, which consent.LoadPolicy
+// catalog knows come with the category the default policy gives them, the others under consent.Placeholder, which consent.LoadPolicy
 // refuses, naming each entry, until the owner chooses a category for it or
 // removes it. Nothing site declares is dropped or changed, and site itself
 // is not modified.
@@ -23,7 +24,7 @@ func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
 	d.Categories = slices.Clone(site.Categories)
 	d.Cookies = slices.Clone(site.Cookies)
 	d.Trackers = slices.Clone(site.Trackers)
-	builtin := consent.DefaultPolicy()
+	builtin := builtinDeclarations()
 	category := func(id consent.CategoryID) consent.CategoryID {
 		if _, ok := site.Category(id); ok {
 			return id
@@ -105,6 +106,16 @@ func (inv *Inventory) DraftYAML(site *consent.Policy) ([]byte, error) {
 	b.Write(body)
 	return b.Bytes(), nil
 }
+
+// builtinDeclarations are the built-in catalog's trackers and first-party
+// cookies under the default policy's categories, for the draft.
+var builtinDeclarations = sync.OnceValue(func() *consent.Policy {
+	r, err := catalog.Default().Resolve(consent.DefaultPolicy())
+	if err != nil {
+		panic(err) // the catalog's tests resolve the default policy
+	}
+	return &consent.Policy{Cookies: r.Cookies, Trackers: r.Trackers}
+})
 
 // declaresHost reports whether a tracker declares host (or a parent of it).
 func declaresHost(trackers []consent.Tracker, host string) bool {
