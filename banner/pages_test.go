@@ -422,7 +422,7 @@ func TestTemplatesUseKnownTextIDs(t *testing.T) {
 		used = append(used, "prefs.method."+string(m)) // built from the method
 	}
 	used = append(used, "cookies.session", "cookies.persistent") // Texts.Lifetime's
-	used = append(used, "policy.unmapped")                      // CategoryName's
+	used = append(used, "policy.unmapped")                       // CategoryName's
 	for _, u := range lifetimeUnits {
 		used = append(used, u.one, u.many)
 	}
