@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/consentgate/consent"
@@ -17,9 +18,10 @@ import (
 // the catalog of known third parties that site uses (the middleware's
 // catalog, or catalog.Default for another policy) add the vendor's ID to
 // catalog.uses: the catalog already declares them, with the category the
-// vendor falls under. Those the built-in declarations (consent.DefaultPolicy)
-// know come with their built-in category; the others are declared under
-// consent.Placeholder, which consent.LoadPolicy refuses, naming each entry,
+// vendor falls under. Those the built-in catalog knows otherwise (the site
+// excludes the vendor, or turns the catalog off) are declared with the
+// category the default policy gives them, when the site has it; the others
+// under consent.Placeholder, which consent.LoadPolicy refuses, naming each entry,
 // until the owner chooses a category for it or removes it. Nothing site
 // declares is dropped or changed, and site itself is not modified.
 func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
@@ -35,7 +37,7 @@ func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, map[string]c
 	d.Categories = slices.Clone(site.Categories)
 	d.Cookies = slices.Clone(site.Cookies)
 	d.Trackers = slices.Clone(site.Trackers)
-	builtin := consent.DefaultPolicy()
+	builtin := builtinDeclarations()
 	known := inv.knownVendors(site)
 	use := func(id string) {
 		if d.Catalog == site.Catalog {
@@ -157,6 +159,16 @@ func (inv *Inventory) DraftYAML(site *consent.Policy) ([]byte, error) {
 	b.Write(body.Bytes())
 	return b.Bytes(), nil
 }
+
+// builtinDeclarations are the built-in catalog's trackers and first-party
+// cookies under the default policy's categories, for the draft.
+var builtinDeclarations = sync.OnceValue(func() *consent.Policy {
+	r, err := catalog.Default().Resolve(consent.DefaultPolicy())
+	if err != nil {
+		panic(err) // the catalog's tests resolve the default policy
+	}
+	return &consent.Policy{Cookies: r.Cookies, Trackers: r.Trackers}
+})
 
 // declaresHost reports whether a tracker declares host (or a parent of it).
 func declaresHost(trackers []consent.Tracker, host string) bool {

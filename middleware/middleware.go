@@ -130,7 +130,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
-	pages, err := banner.NewPages(policy)
+	pages, err := banner.NewPages(policy, banner.WithVendors(pageVendors(policy, vendors)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
