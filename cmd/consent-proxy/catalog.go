@@ -172,7 +172,11 @@ func catalogShow(args []string, e env) int {
 	}
 	fmt.Fprintf(w, "purpose:\t%s\n", v.Purpose)
 	fmt.Fprintf(w, "category:\t%s\n", v.Category)
-	fmt.Fprintf(w, "under the policy:\t%s (%s)\n", vendorStanding(p, r, v), policyName)
+	standing := vendorStanding(p, r, v)
+	if slices.ContainsFunc(r.Used, func(u catalog.Vendor) bool { return u.ID == v.ID }) {
+		standing += "; the site uses it"
+	}
+	fmt.Fprintf(w, "under the policy:\t%s (%s)\n", standing, policyName)
 	fmt.Fprintf(w, "docs:\t%s\n", v.Docs)
 	if len(v.Hosts) > 0 {
 		fmt.Fprintf(w, "hosts:\t%s\n", strings.Join(v.Hosts, ", "))
@@ -204,7 +208,15 @@ func lifetimeText(l consent.Lifetime) string {
 	if l.Session() {
 		return "session"
 	}
-	return l.String()
+	s := l.String()
+	// Durations below a day are Go's ("30m0s"): drop the zero units.
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // vendorStanding says what the policy makes of a vendor: the category it

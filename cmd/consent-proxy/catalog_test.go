@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/internal/syncbuf"
 	"github.com/stretchr/testify/assert"
@@ -56,12 +57,27 @@ cookies:
   - {name: session, category: essential}
 `
 
-// runCatalog runs one catalog command with the test catalog and returns its exit
-// status, stdout and stderr.
+// defaultCategories writes the built-in policy's categories without its
+// catalog settings, which name vendors of the built-in catalog.
+func defaultCategories(t *testing.T) string {
+	t.Helper()
+	p := consent.DefaultPolicy()
+	p.Catalog = nil
+	data, err := p.EncodeYAML()
+	require.NoError(t, err)
+	return writeFile(t, "default.yaml", string(data))
+}
+
+// runCatalog runs one catalog command with the test catalog and returns
+// its exit status, stdout and stderr. Unless vars say otherwise, the
+// policy is defaultCategories.
 func runCatalog(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	c, err := catalog.Parse([]byte(testCatalog))
 	require.NoError(t, err)
+	if _, ok := vars["CONSENT_POLICY"]; !ok {
+		vars = map[string]string{"CONSENT_POLICY": defaultCategories(t)}
+	}
 	var stdout, stderr syncbuf.Buffer
 	code := run(context.Background(), append([]string{"catalog"}, args...),
 		env{getenv: mapEnv(vars), stdout: &stdout, stderr: &stderr, catalog: c})
@@ -95,7 +111,7 @@ func TestCatalogShow(t *testing.T) {
 		"company:           Acme Inc.\n",
 		"purpose:           Counts visits.\n",
 		"category:          analytics\n",
-		"under the policy:  analytics (Analytics and performance), by the default mapping of analytics (the built-in policy)\n",
+		"under the policy:  analytics (Analytics and performance), by the default mapping of analytics (",
 		"docs:              https://acme.example/privacy\n",
 		"hosts:             acme-analytics.example\n",
 		"url prefixes:      cdn.shared.example/acme/\n",
@@ -201,6 +217,31 @@ func TestCatalogCheckBuiltin(t *testing.T) {
 	assert.Contains(t, stdout.String(), "(catalog vendor google-analytics, google-analytics.com)")
 	code = run(context.Background(), []string{"catalog", "check", "-policy", small, "-consent", "analytics", "https://www.google-analytics.com/g/collect?v=2"}, e)
 	assert.Equal(t, exitAllowed, code, stderr.String())
+
+	// The built-in policy: the Meta Pixel is blocked until targeting is
+	// granted.
+	stdout = syncbuf.Buffer{}
+	code = run(context.Background(), []string{"catalog", "check", "https://connect.facebook.net/en_US/fbevents.js"}, e)
+	assert.Equal(t, exitBlocked, code, stderr.String())
+	assert.Contains(t, stdout.String(), "(catalog vendor meta-pixel, connect.facebook.net)")
+	assert.Contains(t, stdout.String(), "policy:             the built-in policy\n")
+	code = run(context.Background(), []string{"catalog", "check", "-consent", "targeting", "https://connect.facebook.net/en_US/fbevents.js"}, e)
+	assert.Equal(t, exitAllowed, code, stderr.String())
+
+	stdout = syncbuf.Buffer{}
+	code = run(context.Background(), []string{"catalog", "show", "hotjar"}, e)
+	assert.Equal(t, exitOK, code, stderr.String())
+	assert.Contains(t, stdout.String(), "; the site uses it (the built-in policy)\n", "the built-in policy names its 17 vendors as used")
+	assert.Contains(t, stdout.String(), "  _hjSession_*  ")
+	assert.Contains(t, stdout.String(), " 30m ")
+}
+
+func TestLifetimeText(t *testing.T) {
+	for in, want := range map[string]string{"session": "session", "30m": "30m", "1h": "1h", "90m": "1h30m", "2y": "2y", "13mo": "13mo", "24h": "1d", "45s": "45s"} {
+		l, err := consent.ParseLifetime(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, lifetimeText(l), in)
+	}
 }
 
 func TestCatalogUsageErrorsExitTwoNamingTheProblem(t *testing.T) {
