@@ -108,8 +108,9 @@
 // defaults to CONSENT_ADMIN, then to http://127.0.0.1:9090. An unreachable
 // proxy or an answer other than a drafted policy fails with exit status 1.
 // The draft is the running -policy plus every cookie and host it did not
-// declare: those the built-in declarations know with their category, the
-// others with the category "undecided", which the policy loader refuses,
+// declare: those of a catalog vendor name the vendor under catalog.uses
+// (with a comment giving its purpose and the category it falls under), the
+// others get the category "undecided", which the policy loader refuses,
 // naming each, until a real category is chosen or the entry is removed:
 //
 //	consent-proxy inventory draft -o policy.yaml
