@@ -13,6 +13,11 @@ const InlineScriptKind = "inline-script"
 // into as many events.
 const maxInlineHosts = 16
 
+// maxInlineHostsPerPage bounds the hosts all kept inline scripts of one
+// page report, so that a page of thousands of scripts costs the inventory
+// (which keeps 64 distinct tags per page) no more than a few.
+const maxInlineHostsPerPage = 256
+
 // maxHostBytes is the longest host name DNS allows.
 const maxHostBytes = 253
 
@@ -45,8 +50,9 @@ func (r *Rewriter) inlineHosts(text []byte) {
 		}
 		seen[n] = host
 		n++
+		r.inlineSeen++
 		r.o.OnTag(TagEvent{Kind: InlineScriptKind, Host: host, Tracker: t})
-		return n < maxInlineHosts
+		return n < maxInlineHosts && r.inlineSeen < maxInlineHostsPerPage
 	}
 
 	// Absolute URLs: a double slash, each written plainly or escaped.

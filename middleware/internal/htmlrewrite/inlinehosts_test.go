@@ -126,6 +126,18 @@ func TestInlineScriptHostsAreCapped(t *testing.T) {
 	assert.Equal(t, "last.vendor.example", got[maxInlineHosts].Host)
 }
 
+func TestInlineScriptHostsAreCappedPerPage(t *testing.T) {
+	var s strings.Builder
+	for i := range 2 * maxInlineHostsPerPage / 3 {
+		fmt.Fprintf(&s, "<script>load('https://a%d.vendor.example/');load('https://b%d.vendor.example/');load('https://c%d.vendor.example/')</script>", i, i, i)
+	}
+	o := stripOpts()
+	o.SiteHost = "www.shop.example"
+	got, out := collectTags(t, o, s.String())
+	assert.Len(t, got, maxInlineHostsPerPage)
+	assert.Equal(t, s.String(), out)
+}
+
 // TestInlineScriptHostsAllocateNothing: reporting points into the held
 // script.
 func TestInlineScriptHostsAllocateNothing(t *testing.T) {

@@ -246,6 +246,8 @@ type Rewriter struct {
 	dec   []byte // entity-decoded attribute value
 	edits []edit
 	cat   []byte
+
+	inlineSeen int // hosts of kept inline scripts reported on this page
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -1551,7 +1553,7 @@ func (r *Rewriter) decideScript(view []byte, partial bool) {
 	switch {
 	case t == nil:
 		r.keepTag(view, false)
-		if r.o.OnTag != nil {
+		if r.o.OnTag != nil && r.inlineSeen < maxInlineHostsPerPage {
 			r.inlineHosts(view[stl:])
 		}
 	case r.o.Mode == Defer:
