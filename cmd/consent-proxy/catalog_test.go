@@ -285,3 +285,34 @@ func TestCatalogHelpGoesToStdoutWithExitZero(t *testing.T) {
 		assert.Empty(t, errOut, args)
 	}
 }
+
+// FuzzCatalogCheckURL: whatever `catalog check` is given, it reads a
+// lowercase host or refuses the URL, and a match is the host or a parent
+// of it.
+func FuzzCatalogCheckURL(f *testing.F) {
+	for _, s := range []string{"https://www.acme-analytics.example/a.js", "//cdn.shared.example/acme/x", "px.adnet-cdn.example/p.gif",
+		"HTTPS://ADNET.EXAMPLE:8443/x?y#z", "ftp://x.example/", "http://[::1]/", "https://u:p@adnet.example/", "", "%", "https://a..b/"} {
+		f.Add(s)
+	}
+	c, err := catalog.Parse([]byte(testCatalog))
+	require.NoError(f, err)
+	p := consent.DefaultPolicy()
+	p.Catalog = nil // it names vendors of the built-in catalog
+	r, err := c.Resolve(p)
+	require.NoError(f, err)
+	ds := declarations(nil, r.Trackers)
+	f.Fuzz(func(t *testing.T, raw string) {
+		host, path, ok := splitCheckURL(raw)
+		if !ok {
+			return
+		}
+		require.Equal(t, strings.ToLower(host), host)
+		require.NotEmpty(t, host)
+		if d := matchDeclaration(ds, host, path); d != nil {
+			require.True(t, host == d.host || strings.HasSuffix(host, "."+d.host), "%q matched %q", host, d.host)
+			if d.path != "" {
+				require.True(t, strings.HasPrefix(path, d.path) || path == "" && d.path == "/")
+			}
+		}
+	})
+}
