@@ -182,3 +182,34 @@ func TestDraftWithoutTheMiddleware(t *testing.T) {
 	assert.Equal(t, "Google Analytics", d.Trackers[0].Name, "as before the catalog: the built-in declaration")
 	assert.Equal(t, consent.Placeholder, d.Trackers[1].Category)
 }
+
+// TestReportOnlyInventoriesInlineLoadersWithTheBuiltinCatalog is the same
+// run with the built-in catalog: its entries for Hotjar and Intercom name
+// the hosts the published loaders load from.
+func TestReportOnlyInventoriesInlineLoadersWithTheBuiltinCatalog(t *testing.T) {
+	site := loaderSite()
+	m, err := New(site, Keys(testKey), ReportOnly(false))
+	require.NoError(t, err)
+	page := "<!doctype html><html><head>" + hotjarLoader + intercomLoader + unknownLoader + "</head><body><p>Shop</p></body></html>"
+	upstream := htmlHandler(page)
+	granted := decide(t, m, save(string(consent.Analytics), string(consent.Functionality)))
+	rec := get(m, upstream, "/", granted)
+	assert.Equal(t, page, rec.Body.String())
+
+	inv := m.Inventory()
+	vendors := map[string]string{}
+	for _, h := range inv.Hosts {
+		if h.Kind == "inline-script" {
+			vendors[h.Host] = h.Vendor
+		}
+	}
+	assert.Equal(t, map[string]string{"static.hotjar.com": "hotjar", "widget.intercom.io": "intercom", "cdn.unknown-loader.example": ""}, vendors)
+	draft, err := inv.DraftYAML(site)
+	require.NoError(t, err)
+	text := string(draft)
+	assert.Contains(t, text, "# Hotjar (catalog): ")
+	assert.Contains(t, text, "# Intercom Messenger (catalog): ")
+	assert.Contains(t, text, "- hotjar\n")
+	assert.Contains(t, text, "- intercom\n")
+	assert.Contains(t, text, "name: cdn.unknown-loader.example\n")
+}
