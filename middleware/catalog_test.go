@@ -138,7 +138,7 @@ func TestCustomPolicyKeepsCatalogTrackersBlocked(t *testing.T) {
 		acceptAll bool   // an accept-all visitor gets none either: nobody was asked
 		warning   string // logged by New
 	}{
-		{"the README's example policy", readmePolicy(t), false, "tag-manager ("},
+		{"the README's example policy", readmePolicy(t), false, "advertising ("},
 		{"a policy with only a session cookie", []byte(`version: "1"
 categories:
   - {id: essential, name: Essential, required: true}
