@@ -109,6 +109,9 @@ func main() {
 			ratio := all.mbS / few.mbS
 			fmt.Printf("  %-6s 17 vendors %6.0f MB/s, whole catalog %6.0f MB/s: %.2f×  %s\n", size, few.mbS, all.mbS, ratio, ok(ratio >= 0.95))
 		}
+		if r, base := get("BenchmarkInlineScriptCatalog"), get("BenchmarkInlineScript"); r != nil && base != nil {
+			fmt.Printf("  64 KiB inline script full of .com hosts, whole catalog: %.0f MB/s (a script without hosts, 10 trackers: %.0f MB/s)\n", r.mbS, base.mbS)
+		}
 		if r := get("BenchmarkMatcherFromCatalog"); r != nil {
 			fmt.Printf("  matcher from the catalog (Resolve + NewMatcher): %.1f ms  %s\n", r.nsOp/1e6, ok(r.nsOp <= 20e6))
 		}

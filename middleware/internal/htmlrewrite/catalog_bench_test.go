@@ -90,3 +90,25 @@ func BenchmarkMatcherFromCatalog(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInlineScriptCatalog scans a 64 KiB inline script full of
+// ".com" hosts that are no tracker's, with the whole catalog: each ".com"
+// must cost one probe of the last-two-labels index, not a verification of
+// every catalog host under ".com".
+func BenchmarkInlineScriptCatalog(b *testing.B) {
+	m, err := NewMatcher(catalogTrackers(b, false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var s []byte
+	for len(s) < 64<<10 {
+		s = append(s, `fetch("https://api.shop-example.com/cart.json").then(function(r){return r.json()});img.src="https://cdn.images-example.com/p/1.webp";window.location.href="https://www.example.com/checkout";`+"\n"...)
+	}
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := m.MatchText(s, 0); ok {
+			b.Fatal("unexpected match")
+		}
+	}
+}
