@@ -125,6 +125,8 @@ func TestResolve(t *testing.T) {
 			assert.False(t, all.Allowed(tr.Category), "accept-all does not grant what nobody was asked about")
 			_, ok = r.Mapping[catalog.CustomerChat]
 			assert.False(t, ok)
+			v, _ := fixtureCatalog(t).Vendor("chatty")
+			assert.Equal(t, consent.Unmapped, r.CategoryOf(v))
 		}, []catalog.UnmappedCategory{{Category: catalog.CustomerChat, Vendors: []string{"chatty"}}}},
 		{"mapping a standard category", func() *consent.Policy {
 			p := smallPolicy()
@@ -151,6 +153,11 @@ func TestResolve(t *testing.T) {
 				used = append(used, v.ID)
 			}
 			assert.Equal(t, []string{"stats", "adnet", "chatty"}, used)
+			for _, v := range r.Used {
+				tr, ok := trackerOf(r, v.ID)
+				require.True(t, ok)
+				assert.Equal(t, tr.Category, r.CategoryOf(v), "CategoryOf agrees with the applied tracker of %s", v.ID)
+			}
 		}, nil},
 		{"exclude", func() *consent.Policy {
 			p := smallPolicy()

@@ -9,7 +9,7 @@ import (
 // pageVendors says what the pages show of the catalog: the vendors the
 // policy uses, with every cookie their documentation lists (first and third
 // party), and the names of the other known third parties that are removed
-// until consent.
+// until consent (those filed under a required category never are).
 func pageVendors(p *consent.Policy, r *catalog.Resolved) banner.Vendors {
 	var out banner.Vendors
 	if r.Off {
@@ -37,6 +37,9 @@ func pageVendors(p *consent.Policy, r *catalog.Resolved) banner.Vendors {
 		out.Used = append(out.Used, u)
 	}
 	for _, t := range r.Trackers {
+		if c, ok := p.Category(t.Category); ok && c.Required {
+			continue // never removed: not "blocked until consent"
+		}
 		if !used[t.Vendor] {
 			out.Blocked = append(out.Blocked, consent.Tracker{Name: t.Name, Vendor: t.Vendor, Category: t.Category})
 		}
