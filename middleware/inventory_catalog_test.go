@@ -158,7 +158,7 @@ func TestDraftWithACategoryThePolicyLacks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(draft), "# Under this policy: this policy has no category for customer-chat: blocked for every visitor until catalog.categories.customer-chat names one.\n")
 	assert.Contains(t, string(draft), "- intercom\n")
-	assert.Contains(t, string(draft), "# catalog.uses names the vendor of the catalog of known third parties that was seen")
+	assert.Contains(t, string(draft), "# catalog.uses now names the vendor of the catalog of known third parties that was seen")
 }
 
 // TestDraftWithoutTheMiddleware: an Inventory read back from JSON still

@@ -29,9 +29,8 @@ func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
 	return d
 }
 
-// draft is Draft, also returning the catalog's trackers for site, by
-// vendor ID, for the comments of DraftYAML.
-func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, map[string]consent.Tracker) {
+// draft is Draft, also returning the vendors it added to catalog.uses.
+func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, []string) {
 	d := *site
 	d.Revisions = slices.Clone(site.Revisions)
 	d.Categories = slices.Clone(site.Categories)
@@ -39,6 +38,7 @@ func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, map[string]c
 	d.Trackers = slices.Clone(site.Trackers)
 	builtin := builtinDeclarations()
 	known := inv.knownVendors(site)
+	var addedUses []string
 	use := func(id string) {
 		if d.Catalog == site.Catalog {
 			d.Catalog = &consent.CatalogSettings{}
@@ -49,6 +49,7 @@ func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, map[string]c
 		}
 		if _, filed := d.Catalog.Vendors[id]; !filed && !slices.Contains(d.Catalog.Uses, id) {
 			d.Catalog.Uses = append(d.Catalog.Uses, id)
+			addedUses = append(addedUses, id)
 		}
 	}
 	category := func(id consent.CategoryID) consent.CategoryID {
@@ -106,19 +107,20 @@ func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, map[string]c
 		}
 		d.Trackers = append(d.Trackers, consent.Tracker{Name: h.Host, Category: consent.Placeholder, Hosts: []string{h.Host}})
 	}
-	return &d, known.byID
+	return &d, addedUses
 }
 
 // DraftYAML returns Draft as a policy file, headed by a comment that says
 // what the owner must do with it.
 func (inv *Inventory) DraftYAML(site *consent.Policy) ([]byte, error) {
-	d, _ := inv.draft(site)
+	d, added := inv.draft(site)
 	x := inv.knownVendors(site)
 	var doc yaml.Node
 	if err := doc.Encode(d); err != nil {
 		return nil, err
 	}
-	vendors := commentUses(&doc, site, x)
+	commentUses(&doc, site, x)
+	vendors := len(added)
 	var body bytes.Buffer
 	enc := yaml.NewEncoder(&body)
 	enc.SetIndent(2)
@@ -147,9 +149,9 @@ func (inv *Inventory) DraftYAML(site *consent.Policy) ([]byte, error) {
 	}
 	if vendors > 0 {
 		if vendors == 1 {
-			b.WriteString("# catalog.uses names the vendor of the catalog of known third parties that was seen: the\n")
+			b.WriteString("# catalog.uses now names the vendor of the catalog of known third parties that was seen: the\n")
 		} else {
-			fmt.Fprintf(&b, "# catalog.uses names the %d vendors of the catalog of known third parties that were seen: the\n", vendors)
+			fmt.Fprintf(&b, "# catalog.uses now names the %d vendors of the catalog of known third parties that were seen: the\n", vendors)
 		}
 		b.WriteString("# catalog declares their hosts and cookies; check the category each falls under.\n")
 	}
@@ -306,20 +308,17 @@ func usesComment(site *consent.Policy, x vendorIndex, id string) string {
 }
 
 // commentUses puts usesComment above each vendor of the document's
-// catalog.uses.
-func commentUses(doc *yaml.Node, site *consent.Policy, x vendorIndex) int {
-	n := 0
+// catalog.uses, the site's own and those the draft added.
+func commentUses(doc *yaml.Node, site *consent.Policy, x vendorIndex) {
 	uses := mappingValue(mappingValue(doc, "catalog"), "uses")
 	if uses == nil || uses.Kind != yaml.SequenceNode {
-		return 0
+		return
 	}
 	for _, item := range uses.Content {
 		if c := usesComment(site, x, item.Value); c != "" {
 			item.HeadComment = c
-			n++
 		}
 	}
-	return n
 }
 
 // mappingValue returns the value of key in a mapping node (or a document
