@@ -110,7 +110,8 @@ type SeenHost struct {
 	Host string `json:"host"`
 	// Kind is the tag: script, img, iframe, embed, object, source, link
 	// or ping; or inline-script for a host that the text of a kept inline
-	// script names (a loader that builds its tag at run time).
+	// script names (a loader that builds its tag at run time), counted
+	// once per script.
 	Kind string `json:"kind"`
 	// Tracker is the declared tracker's name, empty when undeclared.
 	Tracker string `json:"tracker,omitempty"`
