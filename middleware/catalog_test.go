@@ -164,6 +164,8 @@ cookies:
 				c := decide(t, m, acceptAll())
 				out = get(m, htmlPage(page), "/", c).Body.String()
 				assert.Empty(t, hostTokens(out, patterns...), "accept-all:\n%s", pageBody(out))
+				rec := get(m, setsCookies(), "/", c, &http.Cookie{Name: "_ga", Value: "1"}, &http.Cookie{Name: "session", Value: "1"})
+				assert.Equal(t, []string{"_ga", "_ga"}, setCookieNames(rec.Header()), "a cookie nobody was asked about is expired, host-only and on the site")
 			}
 		})
 	}
