@@ -164,6 +164,8 @@ cookies:
 				c := decide(t, m, acceptAll())
 				out = get(m, htmlPage(page), "/", c).Body.String()
 				assert.Empty(t, hostTokens(out, patterns...), "accept-all:\n%s", pageBody(out))
+				rec := get(m, setsCookies(), "/", c, &http.Cookie{Name: "_ga", Value: "1"}, &http.Cookie{Name: "session", Value: "1"})
+				assert.Equal(t, []string{"_ga", "_ga"}, setCookieNames(rec.Header()), "a cookie nobody was asked about is expired, host-only and on the site")
 			}
 		})
 	}
@@ -252,5 +254,28 @@ func TestPolicyPageListsUsedVendors(t *testing.T) {
 		"<details><summary>",
 	} {
 		assert.Contains(t, out, w)
+	}
+}
+
+// TestInventoryNamesUnmappedVendors: in report-only mode and when
+// enforcing, a removed vendor that no category covers is recorded under
+// consent.Unmapped, by name.
+func TestInventoryNamesUnmappedVendors(t *testing.T) {
+	p, err := consent.ParsePolicy([]byte("version: \"1\"\ncategories: [{id: essential, name: Essential, required: true}]\n"), consent.YAML)
+	require.NoError(t, err)
+	page := htmlPage(snippet(t, "meta-pixel.html"))
+	for _, opts := range [][]Option{nil, {ReportOnly(false)}} {
+		m, err := New(p, append([]Option{Keys(testKey), Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)...)
+		require.NoError(t, err)
+		get(m, page, "/")
+		var found bool
+		for _, h := range m.Inventory().Hosts {
+			if h.Host == "connect.facebook.net" {
+				found = true
+				assert.Equal(t, "Meta Pixel", h.Tracker)
+				assert.Equal(t, string(consent.Unmapped), h.Category)
+			}
+		}
+		assert.True(t, found, "report-only %v: %+v", m.ReportOnly(), m.Inventory().Hosts)
 	}
 }

@@ -196,8 +196,8 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 // when the policy has no category for their standard category.
 func (m *Middleware) logCatalog(c *catalog.Catalog) {
 	if m.vendors.Off {
-		m.log.Warn("consent: the policy turns the catalog off (catalog: none): only its own tracker and cookie declarations are enforced",
-			"known vendors not enforced", c.Len())
+		m.log.Warn("consent: the policy turns the catalog off (catalog: none): only its own tracker and cookie declarations are enforced, not the catalog's known vendors",
+			"vendors", c.Len())
 		return
 	}
 	if n, summary := m.vendors.Blocked(); n > 0 {
