@@ -35,10 +35,10 @@ type Pages struct {
 	policy *consent.Policy
 	tmpl   *template.Template
 
-	cookies  []consent.Cookie // the policy's, then the used vendors'
-	services []serviceView    // the policy's trackers, then the used vendors
-	blocked  []blockedView    // the other known third parties, by category
-	nBlocked int
+	cookies      []consent.Cookie // the policy's, then the used vendors'
+	thirdParties []thirdPartyView // the policy's trackers, then the used vendors
+	blocked      []blockedView    // the other known third parties, by category
+	nBlocked     int
 }
 
 // Vendor is a known third party that the site uses, as the pages describe
@@ -74,7 +74,7 @@ func WithVendors(v Vendors) PagesOption {
 	return func(p *Pages) {
 		for _, u := range v.Used {
 			p.cookies = append(p.cookies, u.Cookies...)
-			p.services = append(p.services, serviceView{Tracker: u.Tracker, Cookies: u.Cookies})
+			p.thirdParties = append(p.thirdParties, thirdPartyView{Tracker: u.Tracker, Cookies: u.Cookies})
 		}
 		p.nBlocked = len(v.Blocked)
 		groups := make(map[consent.CategoryID][]string)
@@ -93,14 +93,14 @@ func WithVendors(v Vendors) PagesOption {
 	}
 }
 
-// serviceView is one row of the third parties table.
-type serviceView struct {
+// thirdPartyView is one row of the third parties table.
+type thirdPartyView struct {
 	consent.Tracker
 	Cookies []consent.Cookie
 }
 
 // Unmapped reports whether no visitor can allow the service.
-func (s serviceView) Unmapped() bool { return s.Category == consent.Unmapped }
+func (s thirdPartyView) Unmapped() bool { return s.Category == consent.Unmapped }
 
 // blockedView is the known third parties of one category.
 type blockedView struct {
@@ -121,7 +121,7 @@ func NewPages(policy *consent.Policy, opts ...PagesOption) (*Pages, error) {
 	}
 	p := &Pages{policy: policy, tmpl: tmpl, cookies: slices.Clip(policy.Cookies)}
 	for _, t := range policy.Trackers {
-		p.services = append(p.services, serviceView{Tracker: t})
+		p.thirdParties = append(p.thirdParties, thirdPartyView{Tracker: t})
 	}
 	for _, o := range opts {
 		o(p)
@@ -145,16 +145,16 @@ type revisionView struct {
 
 type pageView struct {
 	PageData
-	Title      string // the text ID of the page's title
-	Policy     *consent.Policy
-	Categories []categoryView
-	Cookies    []consent.Cookie // every cookie: the policy's and the used vendors'
-	Services   []serviceView    // the third parties the site uses
-	Blocked    []blockedView    // the other known third parties, by category
-	NBlocked   string           // how many there are
-	Decided    bool
-	Revisions  []revisionView // newest first
-	Changes    *changesView   // the changes page only
+	Title        string // the text ID of the page's title
+	Policy       *consent.Policy
+	Categories   []categoryView
+	Cookies      []consent.Cookie // every cookie: the policy's and the used vendors'
+	ThirdParties []thirdPartyView // the third parties the site uses
+	Blocked      []blockedView    // the other known third parties, by category
+	NBlocked     string           // how many there are
+	Decided      bool
+	Revisions    []revisionView // newest first
+	Changes      *changesView   // the changes page only
 }
 
 // T returns the text with the given ID in the page's language.
@@ -231,7 +231,7 @@ func (v pageView) Revision(r consent.Revision) revisionItem {
 
 func (p *Pages) view(d PageData, title string) pageView {
 	v := pageView{PageData: d, Title: title, Policy: p.policy, Decided: d.Consent.Decided(),
-		Cookies: p.cookies, Services: p.services, Blocked: p.blocked, NBlocked: strconv.Itoa(p.nBlocked)}
+		Cookies: p.cookies, ThirdParties: p.thirdParties, Blocked: p.blocked, NBlocked: strconv.Itoa(p.nBlocked)}
 	if v.Return == "" {
 		v.Return = "/"
 	}
