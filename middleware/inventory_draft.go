@@ -21,9 +21,9 @@ import (
 // vendor falls under. Those the built-in catalog knows otherwise (the site
 // excludes the vendor, or turns the catalog off) are declared with the
 // category the default policy gives them, when the site has it; the others
-// under consent.Placeholder, which consent.LoadPolicy refuses, naming each entry,
-// until the owner chooses a category for it or removes it. Nothing site
-// declares is dropped or changed, and site itself is not modified.
+// under consent.Placeholder, which consent.LoadPolicy refuses, naming each
+// entry, until the owner chooses a category for it or removes it. Nothing
+// site declares is dropped or changed, and site itself is not modified.
 func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
 	d, _ := inv.draft(site)
 	return d
