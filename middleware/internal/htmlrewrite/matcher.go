@@ -49,8 +49,9 @@ type Matcher struct {
 	// catalog hosts.)
 	pats     []textPat
 	text     map[string][]int32 // last two labels → candidates, most specific first
-	tldFirst [256]bool
-	tldLens  uint64 // bit n set: some last label has length n (n < 64)
+	// tldLens[c] bit n: some last label starts with byte c and has
+	// length n (n < 64); a cheap filter for the '.'s of a script.
+	tldLens [256]uint64
 	tldMax   int
 }
 
@@ -121,9 +122,8 @@ func NewMatcher(trackers []Tracker) (*Matcher, error) {
 		last := p.host[strings.LastIndexByte(p.host, '.')+1:]
 		key := lastTwoLabels(p.host)
 		m.text[key] = append(m.text[key], int32(i))
-		m.tldFirst[last[0]] = true
 		if len(last) < 64 {
-			m.tldLens |= 1 << len(last)
+			m.tldLens[last[0]] |= 1 << len(last)
 		}
 		if len(last) > m.tldMax {
 			m.tldMax = len(last)
@@ -458,7 +458,11 @@ func (m *Matcher) matchText(text []byte, granted uint64) (*Tracker, string) {
 		}
 		d := i + j
 		i = d + 1
-		if d+1 >= len(text) || !m.tldFirst[lower(text[d+1])] {
+		if d+1 >= len(text) {
+			continue
+		}
+		lens := m.tldLens[lower(text[d+1])]
+		if lens == 0 {
 			continue
 		}
 		k := d + 1
@@ -470,7 +474,7 @@ func (m *Matcher) matchText(text []byte, granted uint64) (*Tracker, string) {
 			k++
 		}
 		n := k - d - 1
-		if n > m.tldMax || n >= 64 || m.tldLens&(1<<n) == 0 {
+		if n > m.tldMax || n >= 64 || lens&(1<<n) == 0 {
 			continue
 		}
 		if k < len(text) && isLabelByte[text[k]] {
