@@ -293,11 +293,18 @@ func TestInventoryMemoryAtItsCaps(t *testing.T) {
 			inv.recordTags(fmt.Sprintf("/page%d/%s", p, long), now, obs, host, nil, false)
 		}
 	}
+	for i := range MaxInventoryCSPReports + 10 {
+		for j := range MaxExamplePaths {
+			key := cspKey{host: fmt.Sprintf("%0250d.example", i), directive: strings.Repeat("d", maxDirectiveBytes)}
+			inv.recordCSP(now, []cspReport{{key: key, disposition: DispositionReport, path: fmt.Sprintf("/c%d/%s", j, long)}})
+		}
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("inventory at its caps: %.1f MiB", float64(heap)/(1<<20))
 	assert.Less(t, heap, int64(16<<20))
 	assert.Positive(t, inv.dropped.Total())
+	assert.EqualValues(t, 10*MaxExamplePaths, inv.dropped.CSPReports)
 	runtime.KeepAlive(inv)
 }

@@ -45,7 +45,7 @@ func parse(r io.Reader) map[string]*result {
 				continue
 			}
 			switch unit := f[i+1]; unit {
-			case "consents/s", "p50-ms", "p99-ms":
+			case "consents/s", "p50-ms", "p99-ms", "reports/s":
 				if r.extra == nil {
 					r.extra = map[string]float64{}
 				}
@@ -143,6 +143,18 @@ func main() {
 				}
 				fmt.Printf("  %-10s %-5s %12.0f %9.1f %9.1f  %s\n", be, c, r.extra["consents/s"], r.extra["p50-ms"], r.extra["p99-ms"], target)
 			}
+		}
+		fmt.Println()
+	}
+	if uri, batch := get("BenchmarkCSPReport/csp-report"), get("BenchmarkCSPReport/reports+json"); uri != nil && batch != nil {
+		printed = true
+		fmt.Println("CSP violation reports through the report endpoint, all cores (target: ≥ 5,000 reports/s, each format)")
+		fmt.Printf("  %-40s %12s %10s %8s  %s\n", "format", "reports/s", "B/op", "allocs", "target")
+		for _, r := range []struct {
+			name string
+			res  *result
+		}{{"application/csp-report, 1 a request", uri}, {"application/reports+json, 10 a request", batch}} {
+			fmt.Printf("  %-40s %12.0f %10.0f %8.0f  %s\n", r.name, r.res.extra["reports/s"], r.res.bytesOp, r.res.allocsOp, ok(r.res.extra["reports/s"] >= 5000))
 		}
 		fmt.Println()
 	}
