@@ -121,8 +121,12 @@ func TestValidateRejects(t *testing.T) {
 		{"tracker url without path", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org"} }, "trackers[1].urls[0]", "host followed by a path"},
 		{"tracker url with empty path", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org/"} }, "trackers[1].urls[0]", "host followed by a path"},
 		{"tracker url with a CSP separator", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org/px;script-src"} }, "trackers[1].urls[0]", "host followed by a path"},
-		{"service without name", func(p *consent.Policy) { p.Services = []consent.Service{{Purpose: "Fonts.", Hosts: []string{"fonts.example.net"}}} }, "services[0].name", "must not be empty"},
-		{"service without purpose", func(p *consent.Policy) { p.Services = []consent.Service{{Name: "CDN", Hosts: []string{"cdn.example.net"}}} }, "services[0].purpose", "needs a purpose"},
+		{"service without name", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Purpose: "Fonts.", Hosts: []string{"fonts.example.net"}}}
+		}, "services[0].name", "must not be empty"},
+		{"service without purpose", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Name: "CDN", Hosts: []string{"cdn.example.net"}}}
+		}, "services[0].purpose", "needs a purpose"},
 		{"service without hosts or urls", func(p *consent.Policy) { p.Services = []consent.Service{{Name: "CDN", Purpose: "Scripts."}} }, "services[0]", "needs hosts or urls"},
 		{"service with a bad host", func(p *consent.Policy) {
 			p.Services = []consent.Service{{Name: "CDN", Purpose: "Scripts.", Hosts: []string{"cdn.example.net", "CDN example"}}}
