@@ -118,7 +118,7 @@ var all = []Vector{
 		Head: `<script type="importmap">{"imports":{"pixel":"{U}/pixel.js"}}</script>`,
 		Body: `<script type="module">import "pixel";</script>`},
 	{Name: "worker-import-scripts", Directive: "script-src", Host: hotjar,
-		Body: `<script>try{new Worker("/vectors/fp/worker-import-scripts.js")}catch(e){}</script>`,
+		Body:   `<script>try{new Worker("/vectors/fp/worker-import-scripts.js")}catch(e){}</script>`,
 		Script: `try{importScripts("{U}/w.js")}catch(e){}`},
 	{Name: "blob-worker", Directive: "connect-src", Host: segment,
 		Body: `<script>try{new Worker(URL.createObjectURL(new Blob(['fetch("{U}/bw",{mode:"no-cors"}).catch(function(){})'],{type:"text/javascript"})))}catch(e){}</script>`},
@@ -171,7 +171,7 @@ var all = []Vector{
 	// Top-level pages only.
 	{Name: "speculation-rules", Directive: "default-src", Host: dclick, Top: true,
 		Beyond: "a speculation-rules prefetch is a navigation request: no fetch directive governs it",
-		Head: `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["{U}/p.html"]}]}</script>`},
+		Head:   `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["{U}/p.html"]}]}</script>`},
 	{Name: "link-icon", Directive: "img-src", Host: clarity, Top: true, Head: `<link rel="icon" href="{U}/favicon.ico">`},
 	{Name: "link-manifest", Directive: "manifest-src", Host: segment, Top: true, Head: `<link rel="manifest" href="{U}/app.webmanifest">`},
 }
