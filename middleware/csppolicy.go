@@ -102,9 +102,13 @@ const maxCSPCache = 256
 //     either (the browser test checks it).
 //
 // Hosts are written scheme-less, so that they match the page's scheme and
-// its secure upgrades (http, https, ws, wss), with any port, as declarations
-// match any port: "host:*" and "*.host:*" for a host and its subdomains. A
-// declared URL pattern keeps its path: a path ending in '/' is a prefix in
+// its secure upgrade (http and https on an http page), with any port, as
+// declarations match any port: "host:*" and "*.host:*" for a host and its
+// subdomains. A scheme-less source never matches a WebSocket URL (CSP
+// matches ws: and wss: to a scheme-less source only on a ws: origin, and
+// Chromium refuses them), so each host is listed with wss:// too; URL
+// patterns, which name pixels and scripts, are not. A declared URL pattern
+// keeps its path: a path ending in '/' is a prefix in
 // CSP too; any other path matches itself exactly and, with a '/' added, as
 // a prefix ("www.facebook.com/tr" allows /tr and /tr/…; CSP cannot say "/tr
 // followed by anything"). The site itself is 'self' — the origin the browser
@@ -210,7 +214,7 @@ func writeHostSources(b *strings.Builder, seen map[string]bool, host string) {
 		return
 	}
 	seen[h] = true
-	b.WriteString(" " + h + ":* *." + h + ":*")
+	b.WriteString(" " + h + ":* *." + h + ":* wss://" + h + ":* wss://*." + h + ":*")
 }
 
 // writeURLSources appends the sources of a host+path pattern: the host and
@@ -309,10 +313,14 @@ func addShared(h http.Header, key string, shared []string) {
 }
 
 // rendersAsDocument reports whether a browser could render a response with
-// these Content-Type fields as a document, so that it needs the policy: any
-// type but those a browser never renders as a page (images other than SVG,
-// fonts, audio, video, CSS, JavaScript, JSON). A missing, empty, repeated or
-// listed type does get it: browsers sniff or pick one.
+// these Content-Type fields as a document, or run it as a worker, so that it
+// needs the policy: any type but those a browser never renders as a page
+// (images other than SVG, fonts, audio, video, CSS, JSON). A missing,
+// empty, repeated or listed type does get it: browsers sniff or pick one.
+// JavaScript gets it too: a worker runs under the policy of its script's
+// response, not of the page that starts it (a script loaded by a page
+// ignores the header), and a response does not say what it will be used
+// for — Sec-Fetch-Dest does, but a cache would then need to vary on it.
 func rendersAsDocument(ctype []string) bool {
 	if len(ctype) != 1 {
 		return true
@@ -338,26 +346,11 @@ func rendersAsDocument(ctype []string) bool {
 	case strings.EqualFold(typ, "font"), strings.EqualFold(typ, "audio"), strings.EqualFold(typ, "video"):
 		return false
 	case strings.EqualFold(typ, "text"):
-		return !(strings.EqualFold(sub, "css") || isJavaScriptSubtype(sub))
+		return !strings.EqualFold(sub, "css")
 	case strings.EqualFold(typ, "application"):
-		return !(strings.EqualFold(sub, "json") || hasSuffixFold(sub, "+json") || isJavaScriptSubtype(sub))
+		return !(strings.EqualFold(sub, "json") || hasSuffixFold(sub, "+json"))
 	}
 	return true
-}
-
-// isJavaScriptSubtype reports the JavaScript MIME essences' subtypes (of
-// text/ or application/), per the MIME Sniffing standard.
-func isJavaScriptSubtype(sub string) bool {
-	if len(sub) < 7 || len(sub) > 14 {
-		return false
-	}
-	for _, js := range [...]string{"javascript", "ecmascript", "x-javascript", "x-ecmascript", "jscript", "livescript",
-		"javascript1.0", "javascript1.1", "javascript1.2", "javascript1.3", "javascript1.4", "javascript1.5", "x-ecmascript"} {
-		if strings.EqualFold(sub, js) {
-			return true
-		}
-	}
-	return false
 }
 
 func hasSuffixFold(s, suffix string) bool {

@@ -46,10 +46,11 @@ func newCSPMiddleware(t testing.TB, opts ...Option) *Middleware {
 }
 
 const (
-	cspAlways = "default-src 'self' static.shop.example:* *.static.shop.example:* " +
-		"fonts.cdn.example:* *.fonts.cdn.example:* www.maps.example:*/embed/ *.www.maps.example:*/embed/"
+	cspAlways = "default-src 'self' static.shop.example:* *.static.shop.example:* wss://static.shop.example:* wss://*.static.shop.example:* " +
+		"fonts.cdn.example:* *.fonts.cdn.example:* wss://fonts.cdn.example:* wss://*.fonts.cdn.example:* " +
+		"www.maps.example:*/embed/ *.www.maps.example:*/embed/"
 	cspTail      = " data: blob: 'unsafe-inline' 'unsafe-eval'; report-uri /consent/csp-report; report-to consentgate"
-	cspCounter   = " counter.example:* *.counter.example:*"
+	cspCounter   = " counter.example:* *.counter.example:* wss://counter.example:* wss://*.counter.example:*"
 	cspSocialURL = " www.social.example:*/tr *.www.social.example:*/tr www.social.example:*/tr/ *.www.social.example:*/tr/" +
 		" www.social.example:*/px/ *.www.social.example:*/px/"
 )
@@ -120,9 +121,8 @@ func TestCSPHeaderGoesOnEveryDocument(t *testing.T) {
 		{"audio", []string{"audio/mpeg"}, "x", false},
 		{"video", []string{"video/mp4"}, "x", false},
 		{"css", []string{"text/css; charset=utf-8"}, "p{}", false},
-		{"javascript", []string{"text/javascript"}, "1", false},
-		{"application/javascript", []string{"application/javascript; charset=utf-8"}, "1", false},
-		{"ecmascript", []string{"application/ecmascript"}, "1", false},
+		{"javascript: a worker runs under its script's policy", []string{"text/javascript"}, "1", true},
+		{"application/javascript", []string{"application/javascript; charset=utf-8"}, "1", true},
 		{"json", []string{"application/json"}, "{}", false},
 		{"problem+json", []string{"application/problem+json"}, "{}", false},
 		{"ld+json", []string{"application/ld+json"}, "{}", false},

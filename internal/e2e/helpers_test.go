@@ -19,6 +19,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,8 +59,10 @@ type tabLog struct {
 	// blocked holds the requests that failed with a blocked reason
 	// (Network.loadingFailed), by request ID.
 	blocked map[network.RequestID]network.BlockedReason
-	// handshakes holds the WebSockets whose handshake the browser sent.
-	handshakes map[network.RequestID]bool
+	// onWorker, when set, is called (in a goroutine of its own) with each
+	// worker target the tab attaches to, whose requests the tab's session
+	// does not report.
+	onWorker func(target.ID)
 }
 
 // listen runs in the tab's event loop (chromedp.WithListener): it only
@@ -68,6 +71,10 @@ func (l *tabLog) listen(ev any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch e := ev.(type) {
+	case *target.EventAttachedToTarget:
+		if l.onWorker != nil && strings.Contains(e.TargetInfo.Type, "worker") {
+			go l.onWorker(e.TargetInfo.TargetID)
+		}
 	case *network.EventLoadingFailed:
 		if e.BlockedReason != "" {
 			if l.blocked == nil {
@@ -75,11 +82,6 @@ func (l *tabLog) listen(ev any) {
 			}
 			l.blocked[e.RequestID] = e.BlockedReason
 		}
-	case *network.EventWebSocketWillSendHandshakeRequest:
-		if l.handshakes == nil {
-			l.handshakes = map[network.RequestID]bool{}
-		}
-		l.handshakes[e.RequestID] = true
 	case *network.EventWebSocketCreated:
 		l.reqs = append(l.reqs, request{ID: e.RequestID, URL: e.URL, At: time.Now(), Socket: true})
 	case *network.EventRequestWillBeSent:

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/internal/vectors"
 	"github.com/consentgate/consent/middleware"
@@ -44,7 +46,8 @@ type vectorCount struct {
 // vectorCounts sorts the tab's requests to tracker hosts by vector (the
 // marker in their path): a request reached the network unless it failed
 // with blockedReason "csp" (the browser announces a load, then its CSP
-// blocks it); a WebSocket reached it when its handshake was sent.
+// blocks it); a WebSocket when the browser created it (Chromium checks the
+// CSP before, and announces none it refuses).
 func (l *tabLog) vectorCounts() map[string]vectorCount {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -64,12 +67,7 @@ func (l *tabLog) vectorCounts() map[string]vectorCount {
 		name, _, _ := strings.Cut(rest, "/")
 		c := out[name]
 		c.attempted++
-		switch {
-		case r.Socket:
-			if l.handshakes[r.ID] {
-				c.reached++
-			}
-		case l.blocked[r.ID] != network.BlockedReasonCsp:
+		if l.blocked[r.ID] != network.BlockedReasonCsp {
 			c.reached++
 		}
 		out[name] = c
@@ -82,6 +80,14 @@ func (l *tabLog) vectorCounts() map[string]vectorCount {
 // returns the counts.
 func visitVectors(tb *tab, accept bool) map[string]vectorCount {
 	tb.t.Helper()
+	tb.log.mu.Lock()
+	tb.log.onWorker = func(id target.ID) {
+		// The worker's own session reports its requests: attach to it with
+		// the tab's listener (the workers wait a little before they fetch).
+		ctx, _ := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(id), chromedp.WithListener(tb.log.listen))
+		_ = chromedp.Do(ctx)
+	}
+	tb.log.mu.Unlock()
 	if accept {
 		tb.navigate("/vectors/none")
 		status := eval[int](tb, `fetch("/consent", {method: "POST", body: new URLSearchParams("action=accept-all"),

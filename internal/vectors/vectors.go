@@ -119,11 +119,11 @@ var all = []Vector{
 		Body: `<script type="module">import "pixel";</script>`},
 	{Name: "worker-import-scripts", Directive: "script-src", Host: hotjar,
 		Body:   `<script>try{new Worker("/vectors/fp/worker-import-scripts.js")}catch(e){}</script>`,
-		Script: `try{importScripts("{U}/w.js")}catch(e){}`},
+		Script: `setTimeout(function(){try{importScripts("{U}/w.js")}catch(e){}},WAIT)`},
 	{Name: "blob-worker", Directive: "connect-src", Host: segment,
-		Body: `<script>try{new Worker(URL.createObjectURL(new Blob(['fetch("{U}/bw",{mode:"no-cors"}).catch(function(){})'],{type:"text/javascript"})))}catch(e){}</script>`},
+		Body: `<script>try{new Worker(URL.createObjectURL(new Blob(['setTimeout(function(){fetch("{U}/bw",{mode:"no-cors"}).catch(function(){})},WAIT)'],{type:"text/javascript"})))}catch(e){}</script>`},
 	{Name: "data-worker", Directive: "connect-src", Host: mixpnl,
-		Body: `<script>try{new Worker("data:text/javascript,"+encodeURIComponent('fetch("{U}/dw",{mode:"no-cors"}).catch(function(){})'))}catch(e){}</script>`},
+		Body: `<script>try{new Worker("data:text/javascript,"+encodeURIComponent('setTimeout(function(){fetch("{U}/dw",{mode:"no-cors"}).catch(function(){})},WAIT)'))}catch(e){}</script>`},
 
 	// CSS.
 	{Name: "style-url", Directive: "img-src", Host: bing, Body: `<style>.cg-bg{background:url("{U}/bg.png")}</style><div class="cg-bg">x</div>`},
@@ -176,6 +176,11 @@ var all = []Vector{
 	{Name: "link-manifest", Directive: "manifest-src", Host: segment, Top: true, Head: `<link rel="manifest" href="{U}/app.webmanifest">`},
 }
 
+// workerWait is how long, in milliseconds, the workers wait before their
+// request: a test attaches to a worker's own DevTools session, which alone
+// reports the worker's requests, once the worker has started.
+const workerWait = "700"
+
 // All returns the vectors, their placeholders filled in.
 func All() []Vector {
 	out := make([]Vector, len(all))
@@ -183,7 +188,7 @@ func All() []Vector {
 		u := "https://" + v.Host + strings.TrimSuffix(Marker(v.Name), "/")
 		r := strings.NewReplacer("{U}", u, "{H}", v.Host, "{N}", v.Name,
 			"DATAFRAME", html.EscapeString("data:text/html,"+url.PathEscape("<img src='"+u+"/df.png'>")),
-			"ATOB", base64.StdEncoding.EncodeToString([]byte(u+"/a.gif")))
+			"WAIT", workerWait, "ATOB", base64.StdEncoding.EncodeToString([]byte(u+"/a.gif")))
 		v.Head, v.Body, v.Script = r.Replace(v.Head), r.Replace(v.Body), r.Replace(v.Script)
 		out[i] = v
 	}
