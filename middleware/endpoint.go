@@ -354,6 +354,9 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", texts.Lang())
 	addVary(w.Header(), "Accept-Language")
+	if m.csp != nil {
+		m.csp.add(w.Header(), m.grantedBits(v))
+	}
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
 	}
