@@ -28,11 +28,6 @@ const (
 	MaxCSPReportBody = 256 << 10
 )
 
-// reportEndpointPath is where, under the prefix, browsers send the
-// violation reports of the policy header (report-uri and the
-// Reporting-Endpoints entry both name it).
-const reportEndpointPath = "/csp-report"
-
 // The media types of the two ways browsers send CSP reports.
 const (
 	// ctCSPReport is report-uri's: one {"csp-report": {…}} per request.
@@ -53,14 +48,19 @@ type cspViolation struct {
 	disposition string
 }
 
-// serveCSPReport takes the CSP violation reports browsers send and feeds
-// them to the inventory. It needs no consent cookie and never changes
+// serveCSPReport takes the CSP violation reports browsers send to
+// Prefix+CSPReportPath and feeds them to the inventory. With CSP(CSPOff)
+// nothing sends any, and the path is not found. It needs no consent cookie and never changes
 // consent or the ledger, so unlike the consent form it is open to
 // cross-origin POSTs: browsers send reports without an Origin they
 // promise, from frames and workers of other origins too. Whatever arrives
 // costs at most MaxCSPReportBody of memory, and the inventory's caps bound
 // what is kept.
 func (m *Middleware) serveCSPReport(w http.ResponseWriter, r *http.Request) {
+	if m.csp == nil {
+		http.NotFound(w, r)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {

@@ -147,6 +147,29 @@ func TestCSPReportEndpoint(t *testing.T) {
 	}
 }
 
+// With CSP off nothing sends reports, and nobody can fill the inventory
+// with them.
+func TestCSPReportEndpointOnlyWithCSP(t *testing.T) {
+	for _, c := range []struct {
+		mode   CSPMode
+		status int
+	}{{CSPOff, http.StatusNotFound}, {CSPReport, http.StatusNoContent}, {CSPEnforce, http.StatusNoContent}} {
+		t.Run(c.mode.String(), func(t *testing.T) {
+			m, _ := newTestMiddleware(t, CSP(c.mode))
+			assert.Equal(t, c.status, postReport(m, "application/csp-report", reportURIBodyGTM).Code)
+			rec := httptest.NewRecorder()
+			m.Endpoint().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/consent/csp-report", nil))
+			if c.mode == CSPOff {
+				assert.Equal(t, http.StatusNotFound, rec.Code)
+				assert.Empty(t, m.Inventory().CSPReports)
+			} else {
+				assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, "Endpoint serves it too")
+				assert.Len(t, m.Inventory().CSPReports, 1)
+			}
+		})
+	}
+}
+
 // Browsers send reports from other origins' frames and workers, without an
 // Origin they promise, and without the consent cookie: the endpoint takes
 // them all, and no report can change a visitor's consent.
@@ -261,6 +284,7 @@ func TestDraftHoldsReportedHosts(t *testing.T) {
 			{ID: consent.Analytics, Name: "Analytics", Description: "Counting."},
 		},
 		Trackers: []consent.Tracker{{Name: "Own counter", Category: consent.Analytics, Hosts: []string{"count.shop.example"}}},
+		Services: []consent.Service{{Name: "Font host", Purpose: "Serves the site's fonts.", Hosts: []string{"fonts.vendor.example"}}},
 	}
 	m, err := New(p, Keys(testKey))
 	require.NoError(t, err)
@@ -268,7 +292,8 @@ func TestDraftHoldsReportedHosts(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, postReport(m, "application/reports+json", `[
 		{"type":"csp-violation","body":{"documentURL":"https://shop.example/","blockedURL":"https://count.shop.example/c.js","effectiveDirective":"script-src-elem"}},
 		{"type":"csp-violation","body":{"documentURL":"https://shop.example/","blockedURL":"https://www.google-analytics.com/g/collect","effectiveDirective":"connect-src"}},
-		{"type":"csp-violation","body":{"documentURL":"https://shop.example/","blockedURL":"https://collector.unknown-vendor.example/again","effectiveDirective":"img-src"}}
+		{"type":"csp-violation","body":{"documentURL":"https://shop.example/","blockedURL":"https://collector.unknown-vendor.example/again","effectiveDirective":"img-src"}},
+		{"type":"csp-violation","body":{"documentURL":"https://shop.example/","blockedURL":"https://eu.fonts.vendor.example/a.woff2","effectiveDirective":"font-src"}}
 	]`).Code)
 
 	d := m.Inventory().Draft(p)
@@ -282,6 +307,7 @@ func TestDraftHoldsReportedHosts(t *testing.T) {
 	assert.Equal(t, "Own counter", byHost["count.shop.example"].Name, "a declared host is not added again")
 	assert.Equal(t, consent.Analytics, byHost["google-analytics.com"].Category, "a built-in tracker comes with its category")
 	assert.NotContains(t, byHost, "inline", "keywords are no hosts")
+	assert.NotContains(t, byHost, "eu.fonts.vendor.example", "a declared service is no tracker")
 	assert.Len(t, d.Trackers, 3, "each host once: %v", d.Trackers)
 
 	yaml, err := m.Inventory().DraftYAML(p)

@@ -32,7 +32,7 @@ func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		serveAsset(w, r, name)
 		return
 	}
-	if r.URL.Path == m.prefix+reportEndpointPath {
+	if r.URL.Path == m.prefix+CSPReportPath {
 		m.serveCSPReport(w, r)
 		return
 	}
