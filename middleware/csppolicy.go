@@ -356,3 +356,25 @@ func rendersAsDocument(ctype []string) bool {
 func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
+
+// cspReloads reports whether a page must be reloaded after a choice: the
+// policy is enforced and the choice grants a tracker category the page's
+// policy did not allow (a page keeps the policy it came with; withdrawing
+// needs no reload, the old policy only allowed more).
+func (m *Middleware) cspReloads(before, after []consent.CategoryID) bool {
+	if m.csp == nil || m.csp.header != "Content-Security-Policy" {
+		return false
+	}
+	var b, a uint64
+	for _, id := range before {
+		if bit, ok := m.catBit[id]; ok {
+			b |= 1 << bit
+		}
+	}
+	for _, id := range after {
+		if bit, ok := m.catBit[id]; ok {
+			a |= 1 << bit
+		}
+	}
+	return a&^b&m.csp.relevant != 0
+}
