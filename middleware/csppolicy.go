@@ -124,7 +124,11 @@ type cspPolicy struct {
 	// response; its capacity of one makes any append copy it.
 	endpoints []string
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// small holds the values of the granted sets below 256 (seven tracker
+	// categories, as in the default policy), indexed without hashing;
+	// cache the others, copied on write, at most maxCSPCache.
+	small [256]atomic.Pointer[[]string]
 	cache atomic.Pointer[map[uint64][]string]
 }
 
@@ -250,6 +254,14 @@ func writeURLSources(b *strings.Builder, seen map[string]bool, pattern string) {
 // append copy it).
 func (c *cspPolicy) value(granted uint64) []string {
 	key := granted & c.relevant
+	if key < uint64(len(c.small)) {
+		if v := c.small[key].Load(); v != nil {
+			return *v
+		}
+		v := []string{c.build(key)}
+		c.small[key].CompareAndSwap(nil, &v)
+		return *c.small[key].Load()
+	}
 	if v, ok := (*c.cache.Load())[key]; ok {
 		return v
 	}
@@ -326,6 +338,9 @@ func rendersAsDocument(ctype []string) bool {
 		return true
 	}
 	ct := ctype[0]
+	if ct == "text/html; charset=utf-8" || ct == "text/html" {
+		return true // the usual values first
+	}
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
@@ -355,4 +370,26 @@ func rendersAsDocument(ctype []string) bool {
 
 func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// cspReloads reports whether a page must be reloaded after a choice: the
+// policy is enforced and the choice grants a tracker category the page's
+// policy did not allow (a page keeps the policy it came with; withdrawing
+// needs no reload, the old policy only allowed more).
+func (m *Middleware) cspReloads(before, after []consent.CategoryID) bool {
+	if m.csp == nil || m.csp.header != "Content-Security-Policy" {
+		return false
+	}
+	var b, a uint64
+	for _, id := range before {
+		if bit, ok := m.catBit[id]; ok {
+			b |= 1 << bit
+		}
+	}
+	for _, id := range after {
+		if bit, ok := m.catBit[id]; ok {
+			a |= 1 << bit
+		}
+	}
+	return a&^b&m.csp.relevant != 0
 }

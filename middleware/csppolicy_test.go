@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -260,5 +261,46 @@ func TestCSPHeaderOnTheEndpointsPages(t *testing.T) {
 		m.Handler(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
 		require.Equal(t, http.StatusOK, rec.Code, tc.path)
 		assert.Equal(t, tc.want, rec.Header().Get("Content-Security-Policy") != "", tc.path)
+	}
+}
+
+// The banner script reloads the page after a choice only when the page's
+// enforced policy refuses something the choice grants.
+func TestCSPReloadAfterAChoice(t *testing.T) {
+	post := func(m *Middleware, form map[string][]string, cookie *http.Cookie) (reload bool, set *http.Cookie) {
+		t.Helper()
+		req := formRequest(form)
+		req.Header.Set("Accept", "application/json")
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		rec := httptest.NewRecorder()
+		m.Handler(http.NotFoundHandler()).ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var s struct {
+			Reload bool `json:"reload"`
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &s))
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == m.codec.Name() {
+				set = c
+			}
+		}
+		return s.Reload, set
+	}
+	enforce := newCSPMiddleware(t)
+	reload, _ := post(enforce, rejectAll(), nil)
+	assert.False(t, reload, "reject all grants nothing new")
+	reload, analytics := post(enforce, save(string(consent.Analytics)), nil)
+	assert.True(t, reload, "undecided → analytics")
+	reload, _ = post(enforce, save(string(consent.Analytics)), analytics)
+	assert.False(t, reload, "the same choice again")
+	reload, _ = post(enforce, acceptAll(), analytics)
+	assert.True(t, reload, "analytics → all")
+	reload, _ = post(enforce, rejectAll(), analytics)
+	assert.False(t, reload, "a withdrawal: the page's policy allowed more")
+	for _, mode := range []CSPMode{CSPReport, CSPOff} {
+		reload, _ = post(newCSPMiddleware(t, CSP(mode)), acceptAll(), nil)
+		assert.False(t, reload, "%v blocks nothing", mode)
 	}
 }

@@ -127,6 +127,20 @@ func main() {
 		}
 		fmt.Println()
 	}
+	if get("BenchmarkCSPHeader/response/undecided/off") != nil {
+		printed = true
+		fmt.Println("Content-Security-Policy on a 2 KB HTML page, undecided (rewritten) and accepted (passed unchanged) (target: ≤ 50 ns and 0 allocations added)")
+		for _, visitor := range []string{"undecided", "accepted"} {
+			off, on := get("BenchmarkCSPHeader/response/"+visitor+"/off"), get("BenchmarkCSPHeader/response/"+visitor+"/enforce")
+			if off == nil || on == nil {
+				continue
+			}
+			fmt.Printf("  %-9s CSP off %7.0f ns %3.0f allocs, enforce %7.0f ns %3.0f allocs: %.3f×, %+.0f ns, %+.0f allocs  %s\n", visitor,
+				off.nsOp, off.allocsOp, on.nsOp, on.allocsOp, on.nsOp/off.nsOp, on.nsOp-off.nsOp, on.allocsOp-off.allocsOp,
+				ok(on.nsOp-off.nsOp <= 50 && on.allocsOp == off.allocsOp))
+		}
+		fmt.Println()
+	}
 	if get("BenchmarkConsentPOST/sqlite/c1") != nil {
 		printed = true
 		fmt.Println("Consent POSTs through the endpoint with a ledger (target at c64: ≥ 2,000/s, p99 ≤ 50 ms)")

@@ -134,14 +134,14 @@ func TestCSPVectors(t *testing.T) {
 	vs := vectors.All()
 	require.GreaterOrEqual(t, len(vs), 30)
 	var table strings.Builder
-	fmt.Fprintf(&table, "requests that reached the network (attempted), per vector:\n%-24s %-16s %16s %20s %21s\n",
+	fmt.Fprintf(&table, "requests that reached the network (attempted), per vector:\n%-27s %-16s %16s %20s %21s\n",
 		"vector", "directive", "off, undecided", "enforce, undecided", "enforce, accept-all")
 	total := make([]int, len(states))
 	reachedAfterAccept := 0
 	var silent, beyond []string
 	blockedTotal := 0
 	for _, v := range vs {
-		fmt.Fprintf(&table, "%-24s %-16s", v.Name, v.Directive)
+		fmt.Fprintf(&table, "%-27s %-16s", v.Name, v.Directive)
 		for i := range states {
 			c := counts[i][v.Name]
 			total[i] += c.reached
@@ -160,7 +160,7 @@ func TestCSPVectors(t *testing.T) {
 			silent = append(silent, v.Name)
 		}
 	}
-	fmt.Fprintf(&table, "%-41s %16d %20d %21d\n", "total", total[0], total[1], total[2])
+	fmt.Fprintf(&table, "%-44s %16d %20d %21d\n", "total", total[0], total[1], total[2])
 	blockedTotal += total[1]
 	t.Log(table.String())
 	sort.Strings(silent)
