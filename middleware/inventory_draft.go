@@ -56,7 +56,7 @@ func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
 	}
 
 	addedHost := make(map[string]bool)
-	for _, h := range inv.draftHosts(site) { // tags, then hosts browsers reported (CSP)
+	for _, h := range inv.draftHosts() { // tags, then hosts browsers reported (CSP)
 		if h.Tracker != "" || addedHost[h.Host] || declaresHost(d.Trackers, h.Host) {
 			continue
 		}
