@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,6 +25,11 @@ func FuzzCSPReport(f *testing.F) {
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)
+	}
+	for _, name := range []string{"chromium156-report-uri.json", "chromium156-reports.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", "cspreports", name))
+		require.NoError(f, err)
+		f.Add(string(body), strings.HasSuffix(name, "-reports.json"))
 	}
 	m, _ := newTestMiddleware(f)
 	f.Fuzz(func(t *testing.T, body string, reportingAPI bool) {

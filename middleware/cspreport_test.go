@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,4 +351,34 @@ func TestCSPReportFloodStaysWithinCaps(t *testing.T) {
 	yaml, err := inv.DraftYAML(m.Policy())
 	require.NoError(t, err)
 	assert.Contains(t, string(yaml), "The inventory was full")
+}
+
+// Reports as Chromium 156 sent them to this endpoint (captured from the
+// browser test's vector pages: report-uri from a site policy without
+// report-to, and a Reporting API upload).
+func TestCSPReportsFromChromium(t *testing.T) {
+	for _, c := range []struct {
+		file, ctype           string
+		host, directive, path string
+		keyword               bool
+		tracker, disposition  string
+	}{
+		{"chromium156-report-uri.json", ctCSPReport, "data", "img-src", "/vectors/onload", true, "", DispositionReport},
+		{"chromium156-reports.json", ctReports, "connect.facebook.net", "script-src-elem", "/vectors/script-tag", false, "Meta Pixel", DispositionReport},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", "cspreports", c.file))
+			require.NoError(t, err)
+			m, _ := newTestMiddleware(t)
+			require.Equal(t, http.StatusNoContent, postReport(m, c.ctype, string(body)).Code)
+			got := reportsByKey(m.Inventory())
+			require.Len(t, got, 1)
+			e, ok := got[c.host+" "+c.directive]
+			require.True(t, ok, "%v", got)
+			assert.Equal(t, c.keyword, e.Keyword)
+			assert.Equal(t, c.tracker, e.Tracker)
+			assert.Equal(t, c.disposition, e.Disposition)
+			assert.Equal(t, []string{c.path}, e.Paths)
+		})
+	}
 }
