@@ -283,14 +283,14 @@ func TestPolicyPageServices(t *testing.T) {
 	}
 	got := page(t, p, "policy", "", nil)
 	for _, w := range []string{
-		`<h3 id="services">Services the site needs</h3>`,
+		`<h2 id="services">Services the site needs</h2>`,
 		`<th scope="col">Service</th><th scope="col">What for</th>`,
 		"<tr><td>Bunny Fonts</td><td>Serves the site&#39;s typefaces.</td></tr>",
 		"<tr><td>Stripe &lt;Checkout&gt;</td><td>Takes card payments &amp; refunds.</td></tr>",
 	} {
 		assert.Contains(t, got, w)
 	}
-	assert.Contains(t, page(t, p, "policy", "de", nil), `<h3 id="services">Dienste, die die Website braucht</h3>`)
+	assert.Contains(t, page(t, p, "policy", "de", nil), `<h2 id="services">Dienste, die die Website braucht</h2>`)
 }
 
 func TestPolicyPageRevisions(t *testing.T) {

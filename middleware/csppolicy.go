@@ -234,7 +234,7 @@ func writeURLSources(b *strings.Builder, seen map[string]bool, pattern string) {
 		writeHostSources(b, seen, h)
 		return
 	}
-	if strings.ContainsAny(path, "?#;, \t\r\n\f'\"") {
+	if !cspPath(path) {
 		return
 	}
 	paths := []string{path}
@@ -247,6 +247,19 @@ func writeURLSources(b *strings.Builder, seen map[string]bool, pattern string) {
 			b.WriteString(" " + h + ":*" + p + " *." + h + ":*" + p)
 		}
 	}
+}
+
+// cspPath reports whether a path can be written in a source as it is:
+// CSP's path-part takes URL path characters but ';' and ',', which end a
+// directive or a policy (and the quote, which would read as a keyword).
+func cspPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&()*+=:@%/", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // value returns the header value for a set of granted categories, as a

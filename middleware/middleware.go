@@ -214,8 +214,22 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		v, renew := m.visitorConsent(r, st)
 		r = r.WithContext(consent.NewContext(r.Context(), v))
 		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
+		if _, ok := r.Header["If-Modified-Since"]; ok && documentRequest(r) && m.rewrites(st.rw.plan()) {
+			// A copy with a Last-Modified date is one the middleware did
+			// not rewrite (it gives rewritten pages a state-tied ETag
+			// instead): it is stale for a visitor whose pages are rewritten
+			// now, after a choice or a material policy revision.
+			delete(r.Header, "If-Modified-Since")
+		}
 		if _, ok := r.Header["If-None-Match"]; ok {
-			translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
+			st.rw.revalidates = translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
+		}
+		if _, ok := r.Header["Range"]; ok && !mediaRequest(r) && m.rewrites(st.rw.plan()) {
+			// A range of a page that is rewritten would be bytes of the
+			// page as the handler wrote it, trackers included: the whole
+			// rewritten page (a 200, which HTTP allows) is sent instead.
+			delete(r.Header, "Range")
+			delete(r.Header, "If-Range")
 		}
 		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)

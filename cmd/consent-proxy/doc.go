@@ -29,6 +29,8 @@
 //	-block-key KEYS      (CONSENT_BLOCK_KEY) AES keys, one per hash key; optional
 //	-insecure-dev        (CONSENT_INSECURE_DEV) plain-HTTP development: cookies without Secure and,
 //	                     without -hash-key, random keys for the run (a warning says so)
+//	-host-prefix         (CONSENT_HOST_PREFIX) name the consent cookie __Host-consent, which no
+//	                     subdomain can set (HTTPS only, so not with -insecure-dev)
 //	-prefix PATH         (CONSENT_PREFIX) where the consent endpoint lives; default /consent
 //	-mode strip|defer    (CONSENT_MODE) remove refused tracker tags, or keep them inert; default strip
 //	-gpc                 (CONSENT_GPC) honour Global Privacy Control
@@ -37,6 +39,9 @@
 //	-consent-mode        (CONSENT_CONSENT_MODE) Google Consent Mode v2 with the default mapping
 //	-healthz PATH        (CONSENT_HEALTHZ) answered 200 by the proxy, never by upstream; default /healthz
 //	-shutdown-timeout D  (CONSENT_SHUTDOWN_TIMEOUT) how long in-flight requests may finish; default 30s
+//	-write-timeout D     (CONSENT_WRITE_TIMEOUT) how long one write to a client may block, renewed at
+//	                     every write; default 60s (0: never)
+//	-max-conns N         (CONSENT_MAX_CONNS) most client connections at once; default 10000 (0: no limit)
 //	-ledger URL          (CONSENT_LEDGER) the consent ledger, proof of every decision:
 //	                     sqlite:///abs/ledger.db, sqlite://rel/ledger.db or postgres://…;
 //	                     default none (nothing is recorded; a warning says so)
