@@ -188,7 +188,7 @@ code{font-size:13px}
 {{range .CSPReports}}<tr{{if not (or .Tracker .Keyword)}} class="undeclared"{{end}}>
 <td>{{if .Keyword}}<em>{{.Host}}</em>{{else}}<code>{{.Host}}</code>{{end}}</td><td>{{.Directive}}</td><td>{{.Tracker}}</td><td>{{if .Tracker}}{{.Category}}{{else if not .Keyword}}<span class="flag">undeclared</span>{{end}}</td><td>{{.Disposition}}</td>
 <td>{{.Count}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
-</tr>{{else}}<tr><td colspan="9">No CSP report received yet.</td></tr>{{end}}
+</tr>{{else}}<tr><td colspan="9">No CSP report received yet. Browsers send them in CSP report and enforce modes; Chromium only from HTTPS pages, batched for up to a minute.</td></tr>{{end}}
 </tbody></table>
 
 <h2>{{if .ReportOnly}}Would have removed{{else}}Removed{{end}}, per page ({{len .Pages}})</h2>
