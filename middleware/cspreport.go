@@ -14,10 +14,10 @@ import (
 )
 
 // The report endpoint's limits. A browser's report is well under 2 KiB
-// (its largest field is the policy it violated), and an upload holds what
-// a browser gathered in up to a minute (a page of 48 trackers makes about
-// 30), so a real browser's request fits; anything larger is refused whole,
-// before it is parsed.
+// (its largest field is the policy it violated), and Chromium uploads what
+// it gathered in up to a minute (the browser test's vector pages queue
+// about 40), so a real browser's request fits, where 32 would not always;
+// anything larger is refused whole, before it is parsed.
 const (
 	// MaxCSPReportBytes bounds one report: an application/csp-report
 	// body, or one element of an application/reports+json array.
