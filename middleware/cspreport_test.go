@@ -382,3 +382,50 @@ func TestCSPReportsFromChromium(t *testing.T) {
 		})
 	}
 }
+
+// What a report's blocked URL and document URL are kept as: a host (never
+// userinfo, path or query) or a keyword, and a path without its query.
+func TestCSPReportNames(t *testing.T) {
+	for _, c := range []struct {
+		blocked, name string
+		keyword, ok   bool
+	}{
+		{"https://www.googletagmanager.com/gtag/js?id=G-1", "www.googletagmanager.com", false, true},
+		{"HTTPS://User:Secret@Host.Example.:8443/p?q=1#f", "host.example", false, true},
+		{"http://[2001:db8::1]:8080/x", "2001:db8::1", false, true},
+		{"wss://live.example/socket", "live.example", false, true},
+		{"inline", "inline", true, true},
+		{"eval", "eval", true, true},
+		{"wasm-eval", "wasm-eval", true, true},
+		{"trusted-types-sink", "trusted-types-sink", true, true},
+		{"data", "data", true, true},
+		{"data:image/png;base64,iVBORw0KGgo=", "data", true, true},
+		{"blob:https://shop.example/5f0c", "blob", true, true},
+		{"chrome-extension://abcdef/inject.js", "chrome-extension", true, true},
+		{"", "", false, false},
+		{"//cdn.example/x.js", "", false, false},
+		{"https:cdn.example", "", false, false},
+		{"https://", "", false, false},
+		{"<script>", "", false, false},
+		{"in line", "", false, false},
+		{strings.Repeat("a", 40), "", false, false},
+	} {
+		name, _, keyword, ok := blockedName(c.blocked)
+		assert.Equal(t, c.ok, ok, "%q", c.blocked)
+		assert.Equal(t, c.name, name, "%q", c.blocked)
+		assert.Equal(t, c.keyword, keyword, "%q", c.blocked)
+	}
+	for doc, want := range map[string]string{
+		"https://shop.example/cart?id=7&email=a%40b.example": "/cart",
+		"https://shop.example":                               "/",
+		"https://shop.example/caf%C3%A9":                     "/café",
+		"about:srcdoc":                                       "about:srcdoc",
+		"about:blank":                                        "about:blank",
+		"data:text/html,<img src=x>":                         "data:",
+		"":                                                   "/",
+		"%%%":                                                "/",
+		"https://shop.example/" + strings.Repeat("p", 300): "/" + strings.Repeat("p", maxPathBytes-1),
+	} {
+		assert.Equal(t, want, documentPath(doc), "%q", doc)
+	}
+}
