@@ -133,7 +133,9 @@ type Tracker struct {
 // Service declares a third party the site needs to work and that tracks
 // nobody, such as a CDN, a font host, a payment form or a map: it is allowed
 // whatever the visitor chose. Declare a third party that tracks as a Tracker
-// instead, even when the site needs it.
+// instead, even when the site needs it. A service's host is allowed with all
+// its subdomains and paths, a tracker's on it included: declare the
+// narrowest host, or a URL pattern, when the two share a domain.
 type Service struct {
 	// Name is the provider or product ("jsDelivr", "Stripe"). Required.
 	Name string `json:"name" yaml:"name"`

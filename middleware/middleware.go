@@ -301,7 +301,10 @@ func (m *Middleware) buildRewriter(cfg *config) error {
 	}
 	// The effective tracker list: the matcher and the CSP's allow-lists
 	// are built from it, so that what the rewriter removes and what the
-	// browser refuses never disagree.
+	// browser refuses never disagree. With the catalog of known vendors in
+	// it, only the policy's own trackers and the vendors the policy uses
+	// belong in cspTrackers: the header stays small, and a vendor the site
+	// never loads is refused even once its category is granted.
 	decls := m.policy.Trackers
 	trackers := make([]htmlrewrite.Tracker, 0, len(decls))
 	cspTrackers := make([]cspTracker, 0, len(decls))

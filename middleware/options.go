@@ -257,11 +257,14 @@ func ReportOnly(showBanner bool) Option {
 func CSP(mode CSPMode) Option { return func(c *config) { c.csp, c.cspSet = mode, true } }
 
 // CSPSiteHosts adds hosts the site serves its own content from besides its
-// own origin ('self'), such as a static CDN ("static.example.net"), to the
-// middleware's Content-Security-Policy, for every visitor. Each host also
-// covers its subdomains and any port. Third parties the site needs (fonts,
-// payment, maps) belong in the policy's Services instead, where the policy
-// page lists them. Default none: only the page's own origin.
+// own origin ('self'), such as a static CDN ("static.example.net") or its
+// other subdomains ("api.example.com"), to the middleware's
+// Content-Security-Policy, for every visitor. Each host also covers its
+// subdomains and any port, so "example.com" allows every subdomain —
+// including one that is a tracker's alias (CNAME): name the hosts. Third
+// parties the site needs (fonts, payment, maps) belong in the policy's
+// Services instead, where the policy page lists them. Default none: only
+// the page's own origin.
 func CSPSiteHosts(hosts ...string) Option {
 	return func(c *config) { c.cspSiteHosts = append(c.cspSiteHosts, hosts...) }
 }
