@@ -65,6 +65,9 @@ type Inventory struct {
 	Hosts []SeenHost `json:"hosts"`
 	// Pages lists, per page path, what was removed or deferred.
 	Pages []PageReport `json:"pages"`
+	// CSPReports are what browsers reported the policy header blocked (or
+	// would have, in report mode), by blocked host and directive.
+	CSPReports []SeenCSPReport `json:"cspReports"`
 	// Dropped counts what was not kept because a cap was reached.
 	Dropped InventoryDropped `json:"dropped"`
 
@@ -160,10 +163,15 @@ type InventoryDropped struct {
 	Hosts   int64 `json:"hosts"`
 	Pages   int64 `json:"pages"`
 	Actions int64 `json:"actions"`
+	// CSPReports counts CSP reports of a new host and directive that
+	// found the table full.
+	CSPReports int64 `json:"cspReports"`
 }
 
 // Total is the number of observations dropped.
-func (d InventoryDropped) Total() int64 { return d.Cookies + d.Hosts + d.Pages + d.Actions }
+func (d InventoryDropped) Total() int64 {
+	return d.Cookies + d.Hosts + d.Pages + d.Actions + d.CSPReports
+}
 
 // setCookieAction is PageAction.What for a cookie.
 const setCookieAction = "set-cookie"
@@ -205,6 +213,7 @@ type inventory struct {
 	hosts   map[string][]*SeenHost // by host, one per kind
 	nHosts  int
 	pages   map[string]*pageEntry
+	csp     map[cspKey]*SeenCSPReport // made at the first report
 	dropped InventoryDropped
 }
 
@@ -378,6 +387,7 @@ func (inv *inventory) snapshot(reportOnly bool) *Inventory {
 		Cookies:    make([]SeenCookie, 0, len(inv.cookies)),
 		Hosts:      make([]SeenHost, 0, len(inv.hosts)),
 		Pages:      make([]PageReport, 0, len(inv.pages)),
+		CSPReports: inv.cspSnapshot(),
 		Dropped:    inv.dropped,
 	}
 	for _, c := range inv.cookies {

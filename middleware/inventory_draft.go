@@ -88,13 +88,16 @@ func (inv *Inventory) draft(site *consent.Policy) (*consent.Policy, []string) {
 	}
 
 	addedHost := make(map[string]bool)
-	for _, h := range inv.Hosts {
+	for _, h := range inv.draftHosts() { // tags, then hosts browsers reported (CSP)
 		if id := known.hostVendor(h); id != "" {
 			use(id)
 			continue
 		}
 		if h.Tracker != "" || addedHost[h.Host] || declaresHost(d.Trackers, h.Host) {
 			continue
+		}
+		if declaresService(site.Services, h.Host) {
+			continue // a service the site needs, declared already
 		}
 		addedHost[h.Host] = true
 		if t, ok := builtinTracker(builtin, h.Host); ok {
@@ -270,6 +273,12 @@ func (x vendorIndex) hostVendor(h SeenHost) string {
 		return h.Vendor
 	}
 	if h.Tracker != "" {
+		// A host a browser reported (CSP) names its tracker only.
+		for _, t := range x.trackers {
+			if t.Name == h.Tracker {
+				return t.Vendor
+			}
+		}
 		return ""
 	}
 	best, id := 0, ""
@@ -336,4 +345,22 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// declaresService reports whether a service declares host (or a parent of
+// it) by host or by a URL pattern's host.
+func declaresService(services []consent.Service, host string) bool {
+	for _, s := range services {
+		for _, h := range s.Hosts {
+			if within(host, h) {
+				return true
+			}
+		}
+		for _, u := range s.URLs {
+			if h, _, _ := strings.Cut(u, "/"); within(host, h) {
+				return true
+			}
+		}
+	}
+	return false
 }

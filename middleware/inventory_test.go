@@ -239,6 +239,24 @@ func TestDraftRoundTripsThroughTheLoader(t *testing.T) {
 	}
 }
 
+// A host the site declares as a service it needs is not drafted as an
+// undecided tracker.
+func TestDraftLeavesDeclaredServicesOut(t *testing.T) {
+	site := &consent.Policy{Version: "1", Categories: consent.DefaultPolicy().Categories,
+		Cookies:  []consent.Cookie{{Name: "session", Category: consent.Essential}},
+		Services: []consent.Service{{Name: "jsDelivr", Purpose: "Serves the shop's scripts.", Hosts: []string{"jsdelivr.net"}}}}
+	m, err := New(site, Keys(testKey))
+	require.NoError(t, err)
+	corpus := reportCorpus()
+	for _, p := range corpus {
+		servePage(m.Handler(corpusHandler(corpus)), p.path)
+	}
+	draft, err := m.Inventory().DraftYAML(site)
+	require.NoError(t, err)
+	assert.NotContains(t, string(draft), "- name: cdn.jsdelivr.net", "a declared service")
+	assert.Contains(t, string(draft), "name: images.cdn.example", "an undeclared host is still drafted")
+}
+
 func text(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
@@ -295,11 +313,18 @@ func TestInventoryMemoryAtItsCaps(t *testing.T) {
 			inv.recordTags(fmt.Sprintf("/page%d/%s", p, long), now, obs, host, nil, false)
 		}
 	}
+	for i := range MaxInventoryCSPReports + 10 {
+		for j := range MaxExamplePaths {
+			key := cspKey{host: fmt.Sprintf("%0250d.example", i), directive: strings.Repeat("d", maxDirectiveBytes)}
+			inv.recordCSP(now, []cspReport{{key: key, disposition: DispositionReport, path: fmt.Sprintf("/c%d/%s", j, long)}})
+		}
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("inventory at its caps: %.1f MiB", float64(heap)/(1<<20))
 	assert.Less(t, heap, int64(16<<20))
 	assert.Positive(t, inv.dropped.Total())
+	assert.EqualValues(t, 10*MaxExamplePaths, inv.dropped.CSPReports)
 	runtime.KeepAlive(inv)
 }

@@ -65,6 +65,9 @@ type Middleware struct {
 	debug           bool
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 
+	// csp builds the Content-Security-Policy header (nil: CSPOff).
+	csp *cspPolicy
+
 	// What the middleware saw, and report-only mode.
 	inv          *inventory
 	reportOnly   bool
@@ -179,7 +182,21 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		reportOnly:      cfg.reportOnly,
 		reportBanner:    cfg.reportBanner,
 	}
-	if err := m.buildRewriter(cfg.mode); err != nil {
+	if cfg.reportOnly && cfg.cspSet && cfg.csp == CSPEnforce {
+		return nil, fmt.Errorf("%w: CSP(CSPEnforce) with ReportOnly: report-only mode enforces nothing; use CSP(CSPReport)", ErrConfig)
+	}
+	if cfg.reportOnly && !cfg.cspSet {
+		cfg.csp = CSPReport
+	}
+	if cfg.csp > CSPEnforce {
+		return nil, fmt.Errorf("%w: CSP %v: want CSPOff, CSPReport or CSPEnforce", ErrConfig, cfg.csp)
+	}
+	for i, h := range cfg.cspSiteHosts {
+		if !consent.ValidHost(h) {
+			return nil, fmt.Errorf("%w: CSPSiteHosts[%d]: %q is not a host name (lowercase, with a dot, no scheme or port)", ErrConfig, i, h)
+		}
+	}
+	if err := m.buildRewriter(&cfg); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
 	m.logCatalog(cfg.vendors)
@@ -315,8 +332,10 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 // there are at most consent.MaxCategories = 63).
 const unmappedBit = 63
 
-// buildRewriter translates the effective trackers for the HTML rewriter.
-func (m *Middleware) buildRewriter(mode Mode) error {
+// buildRewriter translates the effective trackers (the policy's own, then
+// the catalog's) for the HTML rewriter and the Content-Security-Policy.
+func (m *Middleware) buildRewriter(cfg *config) error {
+	mode := cfg.mode
 	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
 	names := make([]string, unmappedBit+1)
 	for i, c := range m.policy.Categories {
@@ -325,7 +344,18 @@ func (m *Middleware) buildRewriter(mode Mode) error {
 		names[i] = string(c.ID)
 	}
 	names = names[:len(m.policy.Categories)]
+	// The matcher and the CSP's allow-lists are built from the one
+	// effective list, so that what the rewriter removes and what the
+	// browser refuses never disagree. Of the catalog's vendors only those
+	// the policy uses belong in cspTrackers: the header stays small, and a
+	// vendor the site never loads is refused even once its category is
+	// granted (its reports name it, and the drafted policy adds it).
+	used := make(map[string]bool, len(m.vendors.Used))
+	for _, v := range m.vendors.Used {
+		used[v.ID] = true
+	}
 	trackers := make([]htmlrewrite.Tracker, 0, len(m.trackers))
+	cspTrackers := make([]cspTracker, 0, len(m.policy.Trackers)+len(used))
 	for _, t := range m.trackers {
 		bit, ok := m.catBit[t.Category]
 		if !ok {
@@ -335,6 +365,12 @@ func (m *Middleware) buildRewriter(mode Mode) error {
 		}
 		m.trackerCats |= 1 << bit
 		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
+		if t.Vendor == "" || used[t.Vendor] {
+			cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
+		}
+	}
+	if cfg.csp != CSPOff {
+		m.csp = newCSPPolicy(cfg.csp, m.prefix, cfg.cspSiteHosts, m.policy.Services, cspTrackers)
 	}
 	matcher, err := htmlrewrite.NewMatcher(trackers)
 	if err != nil {
