@@ -88,6 +88,7 @@ func (r *Resolved) CategoryOf(v Vendor) consent.CategoryID {
 
 // UnmappedCategory is a standard category the policy has no category for.
 type UnmappedCategory struct {
+	// Category is the standard category.
 	Category Category
 	// Vendors are the IDs of the applied vendors filed under it, in catalog
 	// order: blocked for every visitor until the policy maps them.
