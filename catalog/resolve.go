@@ -251,10 +251,10 @@ func sortedKeys(m map[string]consent.CategoryID) []string {
 	return keys
 }
 
-// Blocked returns the number of vendors r blocks for every visitor (the
+// UnmappedSummary returns the number of vendors r blocks for every visitor (the
 // vendors of r.Unmapped), and a one-line summary such as
 // "advertising (12 vendors), social (4 vendors)" for a log.
-func (r *Resolved) Blocked() (n int, summary string) {
+func (r *Resolved) UnmappedSummary() (n int, summary string) {
 	parts := make([]string, 0, len(r.Unmapped))
 	for _, u := range r.Unmapped {
 		n += len(u.Vendors)
