@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -188,7 +189,7 @@ func (c *Catalog) Resolve(p *consent.Policy) (*Resolved, error) {
 		declared[ck.Name] = true
 	}
 
-	r := &Resolved{Mapping: mapping, overrides: s.Vendors}
+	r := &Resolved{Mapping: mapping, overrides: maps.Clone(s.Vendors)}
 	unmapped := make(map[Category][]string)
 	for i := range c.vendors {
 		v := &c.vendors[i]
