@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -88,6 +89,7 @@ func (r *Resolved) CategoryOf(v Vendor) consent.CategoryID {
 
 // UnmappedCategory is a standard category the policy has no category for.
 type UnmappedCategory struct {
+	// Category is the standard category.
 	Category Category
 	// Vendors are the IDs of the applied vendors filed under it, in catalog
 	// order: blocked for every visitor until the policy maps them.
@@ -187,7 +189,7 @@ func (c *Catalog) Resolve(p *consent.Policy) (*Resolved, error) {
 		declared[ck.Name] = true
 	}
 
-	r := &Resolved{Mapping: mapping, overrides: s.Vendors}
+	r := &Resolved{Mapping: mapping, overrides: maps.Clone(s.Vendors)}
 	unmapped := make(map[Category][]string)
 	for i := range c.vendors {
 		v := &c.vendors[i]
@@ -250,10 +252,10 @@ func sortedKeys(m map[string]consent.CategoryID) []string {
 	return keys
 }
 
-// Blocked returns the number of vendors r blocks for every visitor (the
+// UnmappedSummary returns the number of vendors r blocks for every visitor (the
 // vendors of r.Unmapped), and a one-line summary such as
 // "advertising (12 vendors), social (4 vendors)" for a log.
-func (r *Resolved) Blocked() (n int, summary string) {
+func (r *Resolved) UnmappedSummary() (n int, summary string) {
 	parts := make([]string, 0, len(r.Unmapped))
 	for _, u := range r.Unmapped {
 		n += len(u.Vendors)

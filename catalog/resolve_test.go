@@ -249,11 +249,11 @@ func TestResolveErrors(t *testing.T) {
 	}
 }
 
-func TestResolvedBlocked(t *testing.T) {
+func TestResolvedUnmappedSummary(t *testing.T) {
 	r, err := fixtureCatalog(t).Resolve(&consent.Policy{Version: "1",
 		Categories: []consent.Category{{ID: consent.Essential, Name: "E", Required: true}}})
 	require.NoError(t, err)
-	n, summary := r.Blocked()
+	n, summary := r.UnmappedSummary()
 	assert.Equal(t, 4, n)
 	assert.Equal(t, "analytics (1 vendor), advertising (1 vendor), social (1 vendor), customer-chat (1 vendor)", summary)
 }

@@ -70,3 +70,27 @@ func FuzzCookieIndex(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCookieLookup finds declarations in the default policy plus the
+// whole catalog: an exact name, a pattern, and an undeclared name (the
+// worst case: every bucket of its prefixes is probed).
+func BenchmarkCookieLookup(b *testing.B) {
+	m, _ := newTestMiddleware(b)
+	// The baseline: walking one table of every declaration, as
+	// consent.Policy.CookieDeclaration does.
+	table := &consent.Policy{Cookies: append(append([]consent.Cookie{}, m.policy.Cookies...), m.vendors.Cookies...)}
+	for _, name := range []string{"_ga", "_ga_ABC123", "_hjSessionUser_123", "shop_cart_token_v2"} {
+		b.Run(name+"/index", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.cookies.lookup(name)
+			}
+		})
+		b.Run(name+"/table", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				table.CookieDeclaration(name)
+			}
+		})
+	}
+}

@@ -217,7 +217,7 @@ func (m *Middleware) logCatalog(c *catalog.Catalog) {
 			"vendors", c.Len())
 		return
 	}
-	if n, summary := m.vendors.Blocked(); n > 0 {
+	if n, summary := m.vendors.UnmappedSummary(); n > 0 {
 		m.log.Warn("consent: the policy has no category for some standard categories of the catalog: their vendors are blocked for every visitor, even after accept-all, until catalog.categories maps them",
 			"categories", summary, "vendors", n)
 	}

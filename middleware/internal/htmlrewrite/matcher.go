@@ -47,12 +47,12 @@ type Matcher struct {
 	// verifies only the candidates of those two labels. (Keyed by the last
 	// label alone, every ".com" of a script would verify hundreds of
 	// catalog hosts.)
-	pats     []textPat
-	text     map[string][]int32 // last two labels → candidates, most specific first
+	pats []textPat
+	text map[string][]int32 // last two labels → candidates, most specific first
 	// tldLens[c] bit n: some last label starts with byte c and has
 	// length n (n < 64); a cheap filter for the '.'s of a script.
 	tldLens [256]uint64
-	tldMax   int
+	tldMax  int
 }
 
 type hostRule struct {
