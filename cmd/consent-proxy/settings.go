@@ -147,6 +147,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: consent-proxy [serve] [flags]
        consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
        consent-proxy inventory draft [-admin URL] [-o FILE]
+       consent-proxy version (or -version)
+       consent-proxy help [serve|ledger|inventory]
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a
