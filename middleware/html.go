@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
@@ -92,13 +93,92 @@ func (rw *responseWriter) plan() htmlPlan {
 	return p
 }
 
-// isHTML reports whether a Content-Type value is an HTML media type.
-func isHTML(ct string) bool {
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
+// mediaType returns the MIME type essence ("text/html") a browser takes from
+// a response's Content-Type field values, as the Fetch standard's "extract
+// a MIME type" does: of all the comma-separated values of all the fields,
+// the last one that parses; "" when none does.
+func mediaType(vals []string) string {
+	if len(vals) == 1 {
+		if v := vals[0]; v == "text/html; charset=utf-8" || v == "text/html" {
+			return "text/html" // the usual case, without allocating
+		}
 	}
-	ct = strings.TrimSpace(ct)
-	return strings.EqualFold(ct, "text/html") || strings.EqualFold(ct, "application/xhtml+xml")
+	essence := ""
+	for _, v := range vals {
+		for part := range splitOutsideQuotes(v) {
+			if i := strings.IndexByte(part, ';'); i >= 0 {
+				part = part[:i]
+			}
+			part = strings.Trim(part, " \t")
+			typ, sub, ok := strings.Cut(part, "/")
+			if ok && isToken(typ) && isToken(sub) {
+				essence = strings.ToLower(part)
+			}
+		}
+	}
+	return essence
+}
+
+// splitOutsideQuotes yields the comma-separated parts of a field value,
+// ignoring commas inside quoted parameter values.
+func splitOutsideQuotes(v string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		start, quoted := 0, false
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case '"':
+				quoted = !quoted
+			case '\\':
+				if quoted {
+					i++
+				}
+			case ',':
+				if !quoted {
+					if !yield(v[start:i]) {
+						return
+					}
+					start = i + 1
+				}
+			}
+		}
+		yield(v[start:])
+	}
+}
+
+// isToken reports whether s is a non-empty HTTP token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isHTML reports whether a MIME type essence is HTML (or XHTML).
+func isHTML(essence string) bool {
+	return essence == "text/html" || essence == "application/xhtml+xml"
+}
+
+// needsSniff reports whether a browser sniffs the type of a response with
+// these header fields: none is valid, or the one given says "unknown"
+// (Fetch / MIME Sniffing standards), unless X-Content-Type-Options:
+// nosniff forbids it. Without any Content-Type field net/http sniffs itself,
+// nosniff or not, and sends the type it found.
+func needsSniff(h http.Header) bool {
+	vals, typed := h["Content-Type"]
+	if !typed {
+		return true
+	}
+	switch mediaType(vals) {
+	case "", "*/*", "unknown/unknown", "application/unknown":
+		return !strings.EqualFold(strings.TrimSpace(h.Get("X-Content-Type-Options")), "nosniff")
+	}
+	return false
 }
 
 // bodyAllowed reports whether a response with this status carries a body.
@@ -175,13 +255,53 @@ func weakETag(etag, state string) string {
 	return `W/` + etag[:len(etag)-1] + "-" + state + `"`
 }
 
+// lastModifiedPrefix starts the validator a rewritten page gets in place of
+// a Last-Modified date: W/"lm-<unix seconds>-<state>". A date cannot carry
+// the consent state, and a browser revalidating with If-Modified-Since
+// would have a 304 show it a page cached under another state.
+const lastModifiedPrefix = `W/"lm-`
+
+// lastModifiedETag turns a Last-Modified date into a validator tied to the
+// consent state; "" when the date does not parse.
+func lastModifiedETag(lastModified, state string) string {
+	t, err := http.ParseTime(lastModified)
+	if err != nil {
+		return ""
+	}
+	return lastModifiedPrefix + strconv.FormatInt(t.Unix(), 10) + "-" + state + `"`
+}
+
+// tieValidators replaces the validators of a rewritten page (or of the 304
+// that revalidates one) by validators tied to the consent state: the ETag
+// made weak with the state, or else the Last-Modified date turned into an
+// ETag. Last-Modified goes, so that browsers revalidate with the ETag only.
+func tieValidators(h http.Header, state string) {
+	lm := h.Get("Last-Modified")
+	h.Del("Last-Modified")
+	if etag := h.Get("ETag"); etag != "" {
+		if w := weakETag(etag, state); w != "" {
+			h.Set("ETag", w)
+		} else {
+			h.Del("ETag")
+		}
+		return
+	}
+	if lm != "" {
+		if w := lastModifiedETag(lm, state); w != "" {
+			h.Set("ETag", w)
+		}
+	}
+}
+
 // translateIfNoneMatch gives the handler back its own validators: an ETag
-// the middleware tied to this visitor's consent state loses the suffix;
-// one tied to another state can no longer match and is dropped.
-func translateIfNoneMatch(h http.Header, state string) {
+// the middleware tied to this visitor's consent state loses the suffix, one
+// made from a Last-Modified date becomes If-Modified-Since again; one tied
+// to another state can no longer match and is dropped. It reports whether
+// the request revalidates a page the middleware rewrote in this state.
+func translateIfNoneMatch(h http.Header, state string) (ours bool) {
 	vals := h.Values("If-None-Match")
 	if len(vals) == 0 || !strings.Contains(strings.Join(vals, ","), "-cg") {
-		return
+		return false
 	}
 	var out []string
 	for _, v := range vals {
@@ -199,17 +319,55 @@ func translateIfNoneMatch(h http.Header, state string) {
 			switch {
 			case i < 0:
 				out = append(out, tag)
-			case body[i+1:] == state:
+			case body[i+1:] != state:
+			case strings.HasPrefix(tag, lastModifiedPrefix):
+				if secs, err := strconv.ParseInt(body[len(lastModifiedPrefix):i], 10, 64); err == nil {
+					h.Set("If-Modified-Since", time.Unix(secs, 0).UTC().Format(http.TimeFormat))
+					ours = true
+				}
+			default:
 				out = append(out, body[:i]+`"`)
+				ours = true
 			}
 		}
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) > 0:
+		h["If-None-Match"] = []string{strings.Join(out, ", ")}
+	case ours:
+		delete(h, "If-None-Match") // only a date to compare now
+	default:
 		// Nothing the handler issued can match: an impossible validator
 		// keeps the request conditional without matching.
-		out = []string{`"consentgate-stale"`}
+		h["If-None-Match"] = []string{`"consentgate-stale"`}
 	}
-	h["If-None-Match"] = []string{strings.Join(out, ", ")}
+	return ours
+}
+
+// mediaRequest reports whether a browser says (Sec-Fetch-Dest) the request
+// is for something it never renders as a page: the range requests of video
+// and audio players keep their ranges. Requests that do not say, from
+// other clients, might be for a page.
+func mediaRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "audio", "video", "track", "image", "font", "script", "style", "manifest", "audioworklet",
+		"paintworklet", "serviceworker", "sharedworker", "worker", "xslt", "json", "report":
+		return true
+	}
+	return false
+}
+
+// documentRequest reports whether a request is for something a browser
+// renders as a page (a navigation, a frame), whose cached copy may be a
+// rewritten one.
+func documentRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "document", "iframe", "frame", "embed", "object":
+		return true
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/html")
+	}
+	return false
 }
 
 // consentState names a visitor's consent state in validators: the granted

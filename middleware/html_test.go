@@ -143,10 +143,10 @@ func TestOnlyHTMLBodiesAreRewritten(t *testing.T) {
 		{"sniffed plain text", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "plain <body> text")
 		}, "GET", nil, false, 200},
-		{"explicitly untyped", func(w http.ResponseWriter, r *http.Request) {
+		{"explicitly untyped: sent without a type, which browsers sniff", func(w http.ResponseWriter, r *http.Request) {
 			w.Header()["Content-Type"] = nil
 			_, _ = io.WriteString(w, trackerPage)
-		}, "GET", nil, false, 200},
+		}, "GET", nil, true, 200},
 		{"range", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Header().Set("Content-Range", "bytes 0-99/1000")
@@ -438,4 +438,70 @@ func TestPanickingHandlerLeaksNoDecoder(t *testing.T) {
 		}()
 	}
 	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= before+1 }, 2*time.Second, 10*time.Millisecond)
+}
+
+// Every form of revalidation is tied to the consent state: a Last-Modified
+// date becomes a state-tied ETag (and If-Modified-Since again for the
+// handler), a 304 carries the validator the 200 had, and a dated copy the
+// middleware did not rewrite is not revalidated for a visitor whose pages
+// are rewritten now.
+func TestRevalidationIsTiedToTheConsentState(t *testing.T) {
+	modtime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	dated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		http.ServeContent(w, r, "page.html", modtime, strings.NewReader(trackerPage))
+	})
+	tagged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"page-7"`)
+		dated(w, r)
+	})
+	m, _ := newTestMiddleware(t, SettingsControl(false))
+	accepted := decide(t, m, acceptAll())
+	do := func(h http.Handler, header map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		m.Handler(h).ServeHTTP(rec, req)
+		return rec
+	}
+
+	t.Run("Last-Modified becomes a state-tied ETag", func(t *testing.T) {
+		first := do(dated, nil)
+		require.Equal(t, http.StatusOK, first.Code)
+		etag := first.Header().Get("ETag")
+		assert.True(t, strings.HasPrefix(etag, `W/"lm-1767323045-cg`), etag)
+		assert.Empty(t, first.Header().Get("Last-Modified"), "browsers would revalidate by date")
+
+		again := do(dated, map[string]string{"If-None-Match": etag})
+		assert.Equal(t, http.StatusNotModified, again.Code, "the handler saw If-Modified-Since")
+		assert.Equal(t, etag, again.Header().Get("ETag"), "the 304 carries the 200's validator")
+		assert.Empty(t, again.Header().Get("Last-Modified"))
+
+		other := do(dated, map[string]string{"If-None-Match": etag}, decide(t, m, rejectAll()))
+		assert.Equal(t, http.StatusOK, other.Code, "another state gets its own page")
+	})
+	t.Run("a 304 carries the weak ETag of the 200", func(t *testing.T) {
+		first := do(tagged, nil)
+		etag := first.Header().Get("ETag")
+		require.True(t, strings.HasPrefix(etag, `W/"page-7-cg`), etag)
+		again := do(tagged, map[string]string{"If-None-Match": etag})
+		require.Equal(t, http.StatusNotModified, again.Code)
+		assert.Equal(t, etag, again.Header().Get("ETag"), "not the handler's own, which would later match any state")
+	})
+	t.Run("a dated copy the middleware left alone", func(t *testing.T) {
+		first := do(dated, nil, accepted)
+		require.Equal(t, modtime.Format(http.TimeFormat), first.Header().Get("Last-Modified"), "not rewritten: left as it was")
+		ims := map[string]string{"If-Modified-Since": modtime.Format(http.TimeFormat), "Sec-Fetch-Dest": "document"}
+		assert.Equal(t, http.StatusNotModified, do(dated, ims, accepted).Code, "same state: revalidated")
+		undecided := do(dated, ims)
+		assert.Equal(t, http.StatusOK, undecided.Code, "pages are rewritten now: the copy is stale")
+		assert.Contains(t, undecided.Body.String(), bannerMark)
+		ims["Sec-Fetch-Dest"] = "image"
+		assert.Equal(t, http.StatusNotModified, do(dated, ims).Code, "an image's date is left alone")
+	})
 }

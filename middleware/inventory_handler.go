@@ -143,20 +143,20 @@ code{font-size:13px}
 <body>
 <h1>Consent inventory</h1>
 <p>Seen since {{when .Since}}, as of {{when .Now}}.{{if .ReportOnly}} <strong>Report-only mode:</strong> nothing was removed; “removed” counts what would have been.{{end}}</p>
-<p><a href="?format=policy">Download a drafted policy</a> (YAML: every cookie and host seen; undeclared ones under the category “undecided”, which you must resolve) · <a href="?format=json">JSON</a></p>
+<p><a href="?format=policy">Download a drafted policy</a> (YAML: every cookie and host seen; those of the catalog's vendors named under <code>catalog.uses</code>, undeclared ones under the category “undecided”, which you must resolve) · <a href="?format=json">JSON</a></p>
 {{with .Dropped}}{{if .Total}}<p class="note">The inventory reached a cap and did not record: {{.Cookies}} cookies, {{.Hosts}} hosts, {{.Pages}} pages, {{.Actions}} page actions (caps: {{index $.Caps 0}} cookie names, {{index $.Caps 1}} hosts, {{index $.Caps 2}} pages, {{index $.Caps 3}} actions per page).</p>{{end}}{{end}}
 
 <h2>Cookies ({{len .Cookies}})</h2>
 <table><thead><tr>
-<th><a href="?cookies=name">Name</a></th><th><a href="?cookies=category">Category</a></th><th>Lifetime</th><th>Domain · Path</th><th>Flags</th>
+<th><a href="?cookies=name">Name</a></th><th>Provider</th><th><a href="?cookies=category">Category</a></th><th>Lifetime</th><th>Domain · Path</th><th>Flags</th>
 <th><a href="?cookies=-count">Seen</a></th><th><a href="?cookies=-removed">Removed</a></th><th>First seen</th><th><a href="?cookies=-last">Last seen</a></th><th>Example pages</th>
 </tr></thead><tbody>
 {{range .Cookies}}<tr{{if undeclared .Category}} class="undeclared"{{end}}>
-<td><code>{{.Name}}</code></td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
+<td><code>{{.Name}}</code></td><td>{{.Provider}}{{with .Vendor}} <small>(catalog: <code>{{.}}</code>)</small>{{end}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
 <td>{{lifetime .MaxAge}}</td><td>{{.Domain}} {{.Path}}</td>
 <td>{{if .Secure}}Secure {{end}}{{if .HttpOnly}}HttpOnly {{end}}{{with .SameSite}}SameSite={{.}}{{end}}</td>
 <td>{{.Count}}</td><td>{{.Removed}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
-</tr>{{else}}<tr><td colspan="10">No Set-Cookie seen yet.</td></tr>{{end}}
+</tr>{{else}}<tr><td colspan="11">No Set-Cookie seen yet.</td></tr>{{end}}
 </tbody></table>
 
 <h2>Third-party hosts ({{len .Hosts}})</h2>
@@ -165,7 +165,7 @@ code{font-size:13px}
 <th><a href="?hosts=-count">Seen</a></th><th><a href="?hosts=-removed">Removed</a></th><th>First seen</th><th><a href="?hosts=-last">Last seen</a></th><th>Example pages</th>
 </tr></thead><tbody>
 {{range .Hosts}}<tr{{if undeclared .Category}} class="undeclared"{{end}}>
-<td><code>{{.Host}}</code></td><td>{{.Kind}}</td><td>{{.Tracker}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
+<td><code>{{.Host}}</code></td><td>{{.Kind}}</td><td>{{.Tracker}}{{with .Vendor}} <small>(catalog: <code>{{.}}</code>)</small>{{end}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
 <td>{{.Count}}</td><td>{{.Removed}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
 </tr>{{else}}<tr><td colspan="9">No third-party tag seen yet.</td></tr>{{end}}
 </tbody></table>

@@ -215,13 +215,15 @@ func TestDraftRoundTripsThroughTheLoader(t *testing.T) {
 	for _, want := range []string{`cookie "shop_ab"`, `tracker "cdn.jsdelivr.net"`, `tracker "images.cdn.example"`, `tracker "pixel.example-ads.net"`} {
 		assert.Contains(t, err.Error(), want)
 	}
-	assert.NotContains(t, err.Error(), `"_ga"`, "a built-in cookie comes with its category")
+	assert.NotContains(t, err.Error(), `"_ga"`, "a cookie of the catalog comes with its vendor")
 
 	resolved, err := consent.ParsePolicy([]byte(strings.ReplaceAll(text, "category: undecided", "category: optimization")), consent.YAML)
 	require.NoError(t, err)
-	c, ok := resolved.CookieDeclaration("_ga")
-	require.True(t, ok)
-	assert.Equal(t, consent.Analytics, c.Category)
+	_, ok := resolved.CookieDeclaration("_ga")
+	assert.False(t, ok, "the catalog declares _ga")
+	require.NotNil(t, resolved.Catalog)
+	assert.Contains(t, resolved.Catalog.Uses, "google-analytics", "the vendor that sets it is named as used")
+	assert.Contains(t, text, "# Google Analytics (catalog): Counts visits and reports how visitors find and use the site.\n    # Under this policy: category analytics (Analytics and performance).\n    - google-analytics\n")
 
 	again, err := New(resolved, Keys(testKey))
 	require.NoError(t, err)

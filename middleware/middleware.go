@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 	"github.com/consentgate/consent/store"
 )
@@ -40,6 +42,13 @@ type Middleware struct {
 	pages       *banner.Pages
 	catalog     *banner.Catalog
 	required    []consent.CategoryID
+
+	// The known third parties: what the catalog adds to the policy.
+	vendors *catalog.Resolved
+	// trackers is the effective tracker list: the policy's own trackers,
+	// then the catalog's (which lose to them). The matcher is built from
+	// it, and it is what a Content-Security-Policy has to allow.
+	trackers []consent.Tracker
 
 	// HTML rewriting.
 	matcher         *htmlrewrite.Matcher
@@ -114,7 +123,14 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 			return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
 		}
 	}
-	pages, err := banner.NewPages(policy)
+	if cfg.vendors == nil {
+		return nil, fmt.Errorf("%w: Catalog is nil: to use no catalog, give the policy \"catalog: none\"", ErrConfig)
+	}
+	vendors, err := cfg.vendors.Resolve(policy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
+	}
+	pages, err := banner.NewPages(policy, banner.WithVendors(pageVendors(policy, vendors)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -125,11 +141,11 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	for _, f := range cfg.languageFiles {
 		copts = append(copts, banner.LanguageFile(f))
 	}
-	catalog, err := banner.NewCatalog(policy, copts...)
+	texts, err := banner.NewCatalog(policy, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	bnr, err := banner.NewBanner(catalog, cfg.prefix, cfg.bannerTemplate)
+	bnr, err := banner.NewBanner(texts, cfg.prefix, cfg.bannerTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -139,7 +155,9 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		codec:           codec,
 		prefix:          cfg.prefix,
 		gpc:             cfg.gpc,
-		cookies:         newCookieIndex(policy),
+		cookies:         newCookieIndex(policy.Cookies, vendors.Cookies),
+		vendors:         vendors,
+		trackers:        append(slices.Clip(policy.Trackers), vendors.Trackers...),
 		undeclared:      cfg.undeclared,
 		log:             cfg.logger,
 		seen:            newOnceLog(cfg.logger, maxLoggedNames),
@@ -148,7 +166,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		formTimeout:     formReadTimeout,
 		now:             cfg.now,
 		pages:           pages,
-		catalog:         catalog,
+		catalog:         texts,
 		required:        policy.RequiredCategories(),
 		beacons:         cfg.beacons,
 		banner:          bnr,
@@ -164,6 +182,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err := m.buildRewriter(cfg.mode); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
+	m.logCatalog(cfg.vendors)
 	if cfg.consentMode != nil {
 		if m.consentMode, err = newConsentMode(cfg.consentMode, m.catBit); err != nil {
 			return nil, fmt.Errorf("%w: GoogleConsentMode: %w", ErrConfig, err)
@@ -172,6 +191,26 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	return m, nil
 }
 
+// logCatalog warns at startup about what the catalog cannot do for the
+// policy: nothing, when it is off; and vendors that no visitor can grant,
+// when the policy has no category for their standard category.
+func (m *Middleware) logCatalog(c *catalog.Catalog) {
+	if m.vendors.Off {
+		m.log.Warn("consent: the policy turns the catalog off (catalog: none): only its own tracker and cookie declarations are enforced, not the catalog's known vendors",
+			"vendors", c.Len())
+		return
+	}
+	if n, summary := m.vendors.Blocked(); n > 0 {
+		m.log.Warn("consent: the policy has no category for some standard categories of the catalog: their vendors are blocked for every visitor, even after accept-all, until catalog.categories maps them",
+			"categories", summary, "vendors", n)
+	}
+}
+
+// Trackers returns the trackers the middleware enforces: the policy's own,
+// then those the catalog adds (Vendor set; Category consent.Unmapped for
+// the ones no visitor can grant). The slice is shared: do not modify it.
+func (m *Middleware) Trackers() []consent.Tracker { return m.trackers }
+
 // Policy returns the policy the middleware enforces.
 func (m *Middleware) Policy() *consent.Policy { return m.policy }
 
@@ -179,7 +218,7 @@ func (m *Middleware) Policy() *consent.Policy { return m.policy }
 func (m *Middleware) ReportOnly() bool { return m.reportOnly }
 
 // Inventory returns a copy of what the middleware has seen so far.
-func (m *Middleware) Inventory() *Inventory { return m.inv.snapshot(m.reportOnly) }
+func (m *Middleware) Inventory() *Inventory { return m.inventory() }
 
 // Prefix returns the path the consent endpoint is mounted under.
 func (m *Middleware) Prefix() string { return m.prefix }
@@ -197,8 +236,22 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		v, renew := m.visitorConsent(r, st)
 		r = r.WithContext(consent.NewContext(r.Context(), v))
 		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
+		if _, ok := r.Header["If-Modified-Since"]; ok && documentRequest(r) && m.rewrites(st.rw.plan()) {
+			// A copy with a Last-Modified date is one the middleware did
+			// not rewrite (it gives rewritten pages a state-tied ETag
+			// instead): it is stale for a visitor whose pages are rewritten
+			// now, after a choice or a material policy revision.
+			delete(r.Header, "If-Modified-Since")
+		}
 		if _, ok := r.Header["If-None-Match"]; ok {
-			translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
+			st.rw.revalidates = translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
+		}
+		if _, ok := r.Header["Range"]; ok && !mediaRequest(r) && m.rewrites(st.rw.plan()) {
+			// A range of a page that is rewritten would be bytes of the
+			// page as the handler wrote it, trackers included: the whole
+			// rewritten page (a 200, which HTTP allows) is sent instead.
+			delete(r.Header, "Range")
+			delete(r.Header, "If-Range")
 		}
 		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)
@@ -257,18 +310,29 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 	return v, renew
 }
 
-// buildRewriter translates the policy's trackers for the HTML rewriter.
+// unmappedBit is the category bit of consent.Unmapped: no visitor's
+// consent sets it (grantedBits maps only the policy's categories, of which
+// there are at most consent.MaxCategories = 63).
+const unmappedBit = 63
+
+// buildRewriter translates the effective trackers for the HTML rewriter.
 func (m *Middleware) buildRewriter(mode Mode) error {
 	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
-	names := make([]string, len(m.policy.Categories))
+	names := make([]string, unmappedBit+1)
 	for i, c := range m.policy.Categories {
 		m.catBit[c.ID] = uint8(i)
 		m.allCats |= 1 << i
 		names[i] = string(c.ID)
 	}
-	trackers := make([]htmlrewrite.Tracker, 0, len(m.policy.Trackers))
-	for _, t := range m.policy.Trackers {
-		bit := m.catBit[t.Category]
+	names = names[:len(m.policy.Categories)]
+	trackers := make([]htmlrewrite.Tracker, 0, len(m.trackers))
+	for _, t := range m.trackers {
+		bit, ok := m.catBit[t.Category]
+		if !ok {
+			bit = unmappedBit // consent.Unmapped, or a category that is none of the policy's
+			names = names[:unmappedBit+1]
+			names[unmappedBit] = string(consent.Unmapped)
+		}
 		m.trackerCats |= 1 << bit
 		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/store"
 )
 
@@ -41,6 +42,7 @@ type config struct {
 	pseudo          *store.Pseudonymizer
 	reportOnly      bool
 	reportBanner    bool
+	vendors         *catalog.Catalog
 }
 
 func defaults() config {
@@ -54,6 +56,7 @@ func defaults() config {
 		beacons:         true,
 		language:        banner.DefaultLanguage,
 		settingsControl: true,
+		vendors:         catalog.Default(),
 	}
 }
 
@@ -226,3 +229,11 @@ func LedgerPseudonyms(p *store.Pseudonymizer) Option { return func(c *config) { 
 func ReportOnly(showBanner bool) Option {
 	return func(c *config) { c.reportOnly, c.reportBanner = true, showBanner }
 }
+
+// Catalog sets the catalog of known third parties that the middleware
+// enforces alongside the policy's own declarations, as the policy's
+// catalog settings (consent.CatalogSettings) say: their hosts are stripped
+// and their first-party cookies filtered and expired until the visitor
+// grants the category each falls under. A policy with "catalog: none" uses
+// no catalog. Default catalog.Default(), the built-in catalog.
+func Catalog(c *catalog.Catalog) Option { return func(cfg *config) { cfg.vendors = c } }

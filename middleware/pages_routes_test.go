@@ -76,6 +76,8 @@ func TestPageRoutes(t *testing.T) {
 				return
 			}
 			assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
+			assert.Contains(t, rec.Header().Values("Content-Security-Policy"), "frame-ancestors 'self'", "no other origin may frame the consent pages")
+			assert.Equal(t, "SAMEORIGIN", rec.Header().Get("X-Frame-Options"))
 			assert.Contains(t, strings.Join(rec.Header().Values("Vary"), ","), "Accept-Language")
 			if tc.method == http.MethodHead {
 				assert.Empty(t, rec.Body.String())

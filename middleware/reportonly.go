@@ -44,6 +44,7 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 		// The banner is the one change: nothing is removed from the page.
 		addVary(h, "HX-Request")
 		addVary(h, "Accept-Language")
+		keepFromSharedCaches(h)
 		h.Del("Content-Length")
 		h.Del("Accept-Ranges")
 		h.Del("ETag")

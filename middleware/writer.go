@@ -40,8 +40,11 @@ type responseWriter struct {
 	done     bool // committed: the status went out
 	finished bool // the handler returned and the body is complete
 	noBanner bool // the handler asked for no banner (HideBanner)
-	sniffing bool // the commit waits for the body's first bytes
-	sniffed  []byte
+	// revalidates: the request revalidates a page the middleware rewrote
+	// for this consent state (translateIfNoneMatch).
+	revalidates bool
+	sniffing    bool // the commit waits for the body's first bytes
+	sniffed     []byte
 
 	// Set when the body is rewritten: body is where the handler's bytes
 	// go (the rewriter, or the decoder in front of it).
@@ -107,10 +110,10 @@ func (rw *responseWriter) startSniff() bool {
 		status = http.StatusOK
 	}
 	h := rw.w.Header()
-	if _, typed := h["Content-Type"]; typed || !bodyAllowed(status) || status == http.StatusPartialContent {
+	if !needsSniff(h) || !bodyAllowed(status) || status == http.StatusPartialContent {
 		return false
 	}
-	if h.Get("Content-Range") != "" || !rw.m.rewrites(rw.plan()) {
+	if !rw.m.rewrites(rw.plan()) {
 		return false
 	}
 	rw.sniffing = true
@@ -141,17 +144,26 @@ func (rw *responseWriter) sniff(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// endSniff sets the Content-Type detected from the body's first bytes, as
-// net/http would, and commits.
+// endSniff sets the Content-Type detected from the body's first bytes and
+// commits. Without a Content-Type it sets what net/http would set; over an
+// unknown one ("*/*", …) only HTML, which the browser would sniff too, and
+// without a charset, which the page's own <meta charset> then gives.
 func (rw *responseWriter) endSniff(start []byte) {
 	rw.sniffing = false
 	if len(start) > 0 {
-		rw.w.Header().Set("Content-Type", http.DetectContentType(start))
+		detected := http.DetectContentType(start)
+		h := rw.w.Header()
+		if _, typed := h["Content-Type"]; !typed {
+			h.Set("Content-Type", detected)
+		} else if mediaType([]string{detected}) == "text/html" {
+			h.Set("Content-Type", "text/html")
+		}
 	}
 	rw.commit()
 }
 
-// flushSniffed ends sniffing early (a Flush or the end of the body).
+// flushSniffed ends sniffing at the end of the body: the type is then
+// decided on what there is, as net/http does.
 func (rw *responseWriter) flushSniffed() error {
 	held := rw.sniffed
 	rw.sniffed = nil
@@ -183,14 +195,27 @@ func (rw *responseWriter) commit() {
 	h := rw.w.Header()
 	m := rw.m
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
-		m.expireRefused(h, rw.req, rw.consent)
+		m.expireRefused(h, rw.req, rw.consent, false)
+		undeclareCookieTrailer(h)
 	}
 	if rw.renew != nil {
 		h.Add("Set-Cookie", rw.renew.String())
 	}
+	if len(h["Set-Cookie"]) > handlers {
+		keepFromSharedCaches(h) // the cookies we added are this visitor's
+	}
 	if !m.reportOnly || m.reportBanner {
 		addVary(h, "Cookie")
+		if m.gpc {
+			addVary(h, "Sec-GPC")
+		}
+	}
+	if rw.status == http.StatusNotModified && rw.revalidates {
+		// The browser holds the page as the middleware rewrote it: the
+		// 304 updates that copy's validators, which must stay tied.
+		tieValidators(h, consentState(rw.plan(), rw.consent.Decided()))
 	}
 	rw.startRewrite(h)
 	if rw.debug == nil {
@@ -202,10 +227,7 @@ func (rw *responseWriter) commit() {
 // HTML page, with a body, not a range, in an encoding the middleware can
 // decode, and the visitor's consent changes something in it.
 func (rw *responseWriter) startRewrite(h http.Header) {
-	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(h.Get("Content-Type")) {
-		return
-	}
-	if h.Get("Content-Range") != "" {
+	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(mediaType(h["Content-Type"])) {
 		return
 	}
 	m := rw.m
@@ -229,16 +251,14 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	if enc == encUnknown {
 		return
 	}
-	// The body will differ from what the handler wrote.
+	// The body will differ from what the handler wrote, and from what
+	// another visitor gets. A Content-Range on a 200 means nothing (a
+	// range is a 206), and is wrong for the rewritten body.
+	keepFromSharedCaches(h)
+	h.Del("Content-Range")
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
-	if etag := h.Get("ETag"); etag != "" {
-		if w := weakETag(etag, consentState(p, rw.consent.Decided())); w != "" {
-			h.Set("ETag", w)
-		} else {
-			h.Del("ETag")
-		}
-	}
+	tieValidators(h, consentState(p, rw.consent.Decided()))
 	if rw.req.Method == http.MethodHead {
 		return
 	}
@@ -291,6 +311,48 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	rw.body = rec
 }
 
+// undeclareCookieTrailer takes Set-Cookie out of the trailers a response
+// announces (the Trailer header): net/http then ignores a Set-Cookie the
+// handler adds after the body, which the filter, run at the commit, would
+// never see. Browsers ignore cookies in trailers, but proxies and other
+// clients may merge trailers into the header.
+func undeclareCookieTrailer(h http.Header) {
+	vals, ok := h["Trailer"]
+	if !ok {
+		return
+	}
+	var keep []string
+	changed := false
+	for _, v := range vals {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			if strings.EqualFold(name, "Set-Cookie") {
+				changed = true
+			} else if name != "" {
+				keep = append(keep, name)
+			}
+		}
+	}
+	switch {
+	case !changed:
+	case len(keep) == 0:
+		delete(h, "Trailer")
+	default:
+		h["Trailer"] = []string{strings.Join(keep, ", ")}
+	}
+}
+
+// dropCookieTrailers deletes the Set-Cookie trailers a handler added with
+// http.TrailerPrefix (httputil.ReverseProxy copies an upstream's
+// unannounced trailers so), once the handler is done.
+func dropCookieTrailers(h http.Header) {
+	for k := range h {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && strings.EqualFold(name, "Set-Cookie") {
+			delete(h, k)
+		}
+	}
+}
+
 // hostOnly strips the port from a Host header value.
 func hostOnly(host string) string {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
@@ -307,6 +369,9 @@ func (rw *responseWriter) finish() {
 	rw.commit()
 	rw.finished = true
 	rw.closeBody()
+	if !rw.m.reportOnly {
+		dropCookieTrailers(rw.w.Header())
+	}
 }
 
 // closeBody ends the rewriter (writing what it still holds) and the
@@ -354,9 +419,10 @@ func (rw *responseWriter) release() {
 
 func (rw *responseWriter) flush() error {
 	if rw.sniffing {
-		if err := rw.flushSniffed(); err != nil {
-			return err
-		}
+		// Held until 512 bytes or the end, whatever the flushes: a reverse
+		// proxy flushes after every read, and a type decided on the first
+		// few bytes of a page would let it through unread.
+		return nil
 	}
 	rw.commit()
 	if rw.debug != nil && !rw.debug.overflow {

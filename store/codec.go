@@ -196,28 +196,45 @@ func (c *Codec) Expire() *http.Cookie {
 // that the cookie was signed with an older key pair and should be
 // re-encoded.
 func (c *Codec) Decode(r *http.Request, p *consent.Policy) (v *consent.Consent, rotated bool, err error) {
-	raw, ok := c.rawValue(r)
-	if !ok {
+	raw, n := c.rawValue(r)
+	switch {
+	case n == 0:
 		return nil, false, ErrNoCookie
+	case n > 1:
+		return nil, false, ErrDuplicate
 	}
 	return c.DecodeValue(raw, p)
 }
 
-// rawValue finds the cookie without parsing every cookie of the request.
-// Only the first cookie of that name counts: browsers send the most specific
-// (longest path, oldest) first.
-func (c *Codec) rawValue(r *http.Request) (string, bool) {
+// rawValue finds the cookie without parsing every cookie of the request,
+// and counts the cookies of its name. The middleware sets exactly one (on
+// Path=/, host-only); a second one was planted by someone else, such as a
+// sibling subdomain setting it on the parent domain ("cookie tossing"), and
+// browsers send the one with the longer path, or the older one, first.
+func (c *Codec) rawValue(r *http.Request) (string, int) {
+	var raw string
+	n := 0
 	for _, line := range r.Header["Cookie"] {
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
 			name, value, found := strings.Cut(strings.TrimSpace(part), "=")
 			if found && name == c.name {
-				return strings.Trim(value, `"`), true
+				if n == 0 {
+					raw = strings.Trim(value, `"`)
+				}
+				n++
 			}
 		}
 	}
-	return "", false
+	return raw, n
+}
+
+// Duplicated reports whether the request carries the consent cookie more
+// than once (see ErrDuplicate).
+func (c *Codec) Duplicated(r *http.Request) bool {
+	_, n := c.rawValue(r)
+	return n > 1
 }
 
 // DecodeValue decodes a cookie value as Decode does.

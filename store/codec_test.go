@@ -613,6 +613,21 @@ func TestDecodeFromRequest(t *testing.T) {
 		assert.ErrorIs(t, err, store.ErrInvalid)
 	})
 
+	t.Run("sent twice", func(t *testing.T) {
+		// One copy was planted (cookie tossing): which is the visitor's
+		// cannot be told, so neither counts, even when both are genuine.
+		twice := request("consent=" + plainCookie.Value + "; consent=" + plainCookie.Value)
+		v, _, err := plain.Decode(twice, p)
+		assert.ErrorIs(t, err, store.ErrDuplicate)
+		assert.Nil(t, v)
+		assert.True(t, plain.Duplicated(twice))
+		lines := request("consent=" + plainCookie.Value)
+		lines.Header.Add("Cookie", "consent=other")
+		_, _, err = plain.Decode(lines, p)
+		assert.ErrorIs(t, err, store.ErrDuplicate, "across Cookie header lines too")
+		assert.False(t, plain.Duplicated(request("consent="+plainCookie.Value+"; __Host-consent=x")))
+	})
+
 	t.Run("tampered cookie in a request", func(t *testing.T) {
 		v, _, err := plain.Decode(request("consent="+plainCookie.Value[:40]), p)
 		assert.ErrorIs(t, err, store.ErrInvalid)

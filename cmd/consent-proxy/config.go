@@ -23,6 +23,9 @@ type config struct {
 	keys            []store.KeyPair
 	randomKeys      bool // -insecure-dev made keys up for this run
 	insecureDev     bool
+	hostPrefix      bool
+	writeTimeout    time.Duration // 0: writes never time out
+	maxConns        int           // 0: no limit
 	prefix          string
 	mode            middleware.Mode
 	gpc             bool
@@ -44,7 +47,7 @@ type config struct {
 // *flagError naming its flag.
 func parseConfig(v values) (*config, error) {
 	c := &config{policyPath: v.val["policy"], policySrc: v.src["policy"], language: v.val["language"], languageSrc: v.src["language"]}
-	bools := map[string]*bool{"insecure-dev": &c.insecureDev, "gpc": &c.gpc, "debug": &c.debug, "consent-mode": &c.consentMode,
+	bools := map[string]*bool{"insecure-dev": &c.insecureDev, "host-prefix": &c.hostPrefix, "gpc": &c.gpc, "debug": &c.debug, "consent-mode": &c.consentMode,
 		"report-only": &c.reportOnly, "report-only-banner": &c.reportBanner}
 	for _, s := range settings { // settings order, so the error reported first is stable
 		p, ok := bools[s.name]
@@ -97,6 +100,16 @@ func parseConfig(v values) (*config, error) {
 	}
 	if c.language == "" {
 		return nil, v.errorf("language", "must not be empty")
+	}
+	if c.hostPrefix && c.insecureDev {
+		// Browsers store a __Host- cookie only when it is Secure.
+		return nil, v.errorf("host-prefix", "needs HTTPS, so it cannot go with -insecure-dev")
+	}
+	if c.writeTimeout, err = time.ParseDuration(v.val["write-timeout"]); err != nil || c.writeTimeout < 0 {
+		return nil, v.errorf("write-timeout", "must be a duration such as 60s (0 for none), not %q", v.val["write-timeout"])
+	}
+	if c.maxConns, err = strconv.Atoi(v.val["max-conns"]); err != nil || c.maxConns < 0 {
+		return nil, v.errorf("max-conns", "must be a whole number of connections (0 for no limit), not %q", v.val["max-conns"])
 	}
 	if err := c.parseKeys(v); err != nil {
 		return nil, err

@@ -32,6 +32,9 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 	if c.insecureDev {
 		opts = append(opts, middleware.InsecureDev())
 	}
+	if c.hostPrefix {
+		opts = append(opts, middleware.HostPrefix())
+	}
 	if c.consentMode {
 		opts = append(opts, middleware.GoogleConsentMode(nil))
 	}
@@ -70,7 +73,7 @@ func newHandler(c *config, mw *middleware.Middleware, logger *slog.Logger) http.
 		ErrorHandler:  upstreamError(logger),
 		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	proxied := mw.Handler(rp)
+	proxied := mw.Handler(withWriteDeadline(rp, c.writeTimeout))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == c.healthz {
 			healthz(w, r)

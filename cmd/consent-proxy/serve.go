@@ -10,6 +10,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"golang.org/x/net/netutil"
 )
 
 // Server limits. There is no write timeout: it bounds the whole response,
@@ -114,6 +115,11 @@ func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger 
 	if err != nil {
 		logger.Error("cannot listen", "addr", cfg.listen, "error", err)
 		return exitError
+	}
+	if cfg.maxConns > 0 {
+		// Beyond the cap, connections wait in the kernel's backlog rather
+		// than each taking a goroutine and buffers.
+		ln = netutil.LimitListener(ln, cfg.maxConns)
 	}
 	var adminLn net.Listener
 	if cfg.admin != "" {

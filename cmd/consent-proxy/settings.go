@@ -26,6 +26,7 @@ var settings = []setting{
 	{name: "hash-key", usage: "consent cookie HMAC keys, hex or base64, comma-separated to rotate, first signs (required unless -insecure-dev)"},
 	{name: "block-key", usage: "consent cookie AES keys, one per hash key (optional: without, the cookie is signed, not encrypted)"},
 	{name: "insecure-dev", def: "false", isBool: true, usage: "development over plain HTTP: cookies without Secure, random keys when none are given"},
+	{name: "host-prefix", def: "false", isBool: true, usage: "name the consent cookie __Host-consent, which no subdomain can set or overwrite (needs HTTPS: not with -insecure-dev)"},
 	{name: "prefix", def: "/consent", usage: "path of the consent endpoint and pages"},
 	{name: "mode", def: "strip", usage: "what happens to a refused tracker tag: strip or defer"},
 	{name: "gpc", def: "false", isBool: true, usage: "honour Global Privacy Control (Sec-GPC: 1)"},
@@ -34,6 +35,8 @@ var settings = []setting{
 	{name: "consent-mode", def: "false", isBool: true, usage: "emit Google Consent Mode v2 calls with the default mapping"},
 	{name: "healthz", def: "/healthz", usage: "path answered 200 by the proxy itself, never by upstream"},
 	{name: "shutdown-timeout", def: "30s", usage: "how long in-flight requests may take to finish on SIGINT/SIGTERM"},
+	{name: "write-timeout", def: "60s", usage: "how long one write to a client may block; renewed at every write, so a slow stream goes on while a client that stops reading is cut off (0: never)"},
+	{name: "max-conns", def: "10000", usage: "most client connections served at once; more wait to be accepted (0: no limit)"},
 	{name: "ledger", usage: "consent ledger, the proof of consent: sqlite:///abs/ledger.db, sqlite://rel/ledger.db or postgres://… (default none: decisions are not recorded)"},
 	{name: "ledger-retention", def: "3y", usage: "how long ledger records are kept: whole years (3y, 1y = 366 days), whole days (1096d) or a Go duration (26304h)"},
 	{name: "ip-hash-key", usage: "hex key of 32 bytes or more: the ledger keeps an HMAC-SHA256 of each client IP instead of its /24 or /48 network"},
@@ -147,8 +150,9 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: consent-proxy [serve] [flags]
        consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
        consent-proxy inventory draft [-admin URL] [-o FILE]
+       consent-proxy catalog search TERM | show [-policy FILE] VENDOR | check [-policy FILE] [-consent C] URL
        consent-proxy version (or -version)
-       consent-proxy help [serve|ledger|inventory]
+       consent-proxy help [serve|ledger|inventory|catalog]
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a
@@ -163,5 +167,5 @@ file.
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, "\n`consent-proxy ledger export -h` and `consent-proxy inventory draft -h` list the flags of those commands.\n")
+	fmt.Fprint(w, "\n`consent-proxy ledger export -h`, `consent-proxy inventory draft -h` and `consent-proxy catalog -h` list the flags of those commands.\n")
 }

@@ -64,6 +64,8 @@ func helpCommand(_ context.Context, args []string, e env) int {
 		write = exportUsage
 	case "inventory":
 		write = draftUsage
+	case "catalog":
+		write = catalogUsage
 	case "version", "help":
 		fmt.Fprintf(e.stdout, "Usage: consent-proxy %s\n", topic)
 		return exitOK

@@ -60,7 +60,7 @@ func TestHelpUnknownCommand(t *testing.T) {
 	var stdout, stderr syncbuf.Buffer
 	code := run(context.Background(), []string{"help", "deploy"}, env{getenv: mapEnv(nil), stdout: &stdout, stderr: &stderr})
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "consent-proxy: help: unknown command \"deploy\" (commands: help, inventory, ledger, serve, version)\n", stderr.String())
+	assert.Equal(t, "consent-proxy: help: unknown command \"deploy\" (commands: catalog, help, inventory, ledger, serve, version)\n", stderr.String())
 	assert.Empty(t, stdout.String())
 }
 

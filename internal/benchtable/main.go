@@ -45,7 +45,7 @@ func parse(r io.Reader) map[string]*result {
 				continue
 			}
 			switch unit := f[i+1]; unit {
-			case "consents/s", "p50-ms", "p99-ms":
+			case "consents/s", "p50-ms", "p99-ms", "heap-MiB":
 				if r.extra == nil {
 					r.extra = map[string]float64{}
 				}
@@ -95,6 +95,29 @@ func main() {
 			ratio := rw.mbS / xn.mbS
 			fmt.Printf("  %-6s %10.0f %10.0f %7.1f× %10.0f %10.0f %7.0f  1 GB/s %s, 10× %s\n", size, rw.mbS, xn.mbS, ratio, ib.mbS, cp.mbS, rw.allocsOp,
 				ok(rw.mbS >= 1000), ok(ratio >= 10))
+		}
+		fmt.Println()
+	}
+	if get("BenchmarkRewriteCatalog/50KB/catalog") != nil || get("BenchmarkMatcherFromCatalog") != nil || get("BenchmarkCatalogParse") != nil {
+		printed = true
+		fmt.Println("The catalog of known third parties (targets: rewriter ≥ 0.95× today's 17 vendors; matcher ≤ 20 ms; catalog ≤ 2 MiB)")
+		for _, size := range []string{"50KB", "500KB", "5MB"} {
+			few, all := get("BenchmarkRewriteCatalog/"+size+"/vendors17"), get("BenchmarkRewriteCatalog/"+size+"/catalog")
+			if few == nil || all == nil {
+				continue
+			}
+			ratio := all.mbS / few.mbS
+			fmt.Printf("  %-6s 17 vendors %6.0f MB/s, whole catalog %6.0f MB/s: %.2f×  %s\n", size, few.mbS, all.mbS, ratio, ok(ratio >= 0.95))
+		}
+		if r, base := get("BenchmarkInlineScriptCatalog"), get("BenchmarkInlineScript"); r != nil && base != nil {
+			fmt.Printf("  64 KiB inline script full of .com hosts, whole catalog: %.0f MB/s (a script without hosts, 10 trackers: %.0f MB/s)\n", r.mbS, base.mbS)
+		}
+		if r := get("BenchmarkMatcherFromCatalog"); r != nil {
+			fmt.Printf("  matcher from the catalog (Resolve + NewMatcher): %.1f ms  %s\n", r.nsOp/1e6, ok(r.nsOp <= 20e6))
+		}
+		if r := get("BenchmarkCatalogParse"); r != nil {
+			mib := r.extra["heap-MiB"]
+			fmt.Printf("  catalog in memory: %.2f MiB (parsed once per process in %.0f ms)  %s\n", mib, r.nsOp/1e6, ok(mib <= 2))
 		}
 		fmt.Println()
 	}
