@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 )
 
 // ledgerCommand runs `consent-proxy ledger COMMAND`; export is the only one.
@@ -21,7 +22,7 @@ func ledgerCommand(ctx context.Context, args []string, e env) int {
 		return exportLedger(ctx, args[1:], e)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		exportUsage(e.stderr)
+		exportUsage(e.stdout)
 		return exitOK
 	}
 	if len(args) == 0 {
@@ -45,7 +46,7 @@ type exportConfig struct {
 func exportLedger(ctx context.Context, args []string, e env) int {
 	c, err := parseExport(args, e.getenv)
 	if errors.Is(err, errHelp) {
-		exportUsage(e.stderr)
+		exportUsage(e.stdout)
 		return exitOK
 	}
 	if err != nil {
@@ -53,7 +54,7 @@ func exportLedger(ctx context.Context, args []string, e env) int {
 	}
 	// No background purge: an export must never delete what the proxy,
 	// maybe with a longer -ledger-retention, keeps.
-	l, err := store.OpenLedger(ctx, c.ledgerURL, store.LedgerRetention(0),
+	l, err := ledgerurl.Open(ctx, c.ledgerURL, store.LedgerRetention(0),
 		store.LedgerLogger(slog.New(slog.NewTextHandler(e.stderr, nil))))
 	if err != nil {
 		if errors.Is(err, store.ErrLedgerURL) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -269,7 +270,7 @@ func testRecord(id string, at time.Time) store.Record {
 // seed writes records to the ledger at url, without purging any.
 func seed(t *testing.T, url string, recs ...store.Record) {
 	t.Helper()
-	l, err := store.OpenLedger(context.Background(), url, store.LedgerRetention(0))
+	l, err := ledgerurl.Open(context.Background(), url, store.LedgerRetention(0))
 	require.NoError(t, err)
 	for _, r := range recs {
 		require.NoError(t, l.Record(context.Background(), r))
@@ -345,14 +346,15 @@ func TestLedgerExportRangesAndFormats(t *testing.T) {
 }
 
 func TestLedgerExportHelpExitsZero(t *testing.T) {
-	for _, args := range [][]string{{"ledger", "export", "-h"}, {"ledger", "-h"}} {
+	for _, args := range [][]string{{"ledger", "export", "-h"}, {"ledger", "-h"}, {"help", "ledger"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			var stderr syncbuf.Buffer
-			code := run(context.Background(), args, env{getenv: mapEnv(nil), stderr: &stderr})
+			var stdout, stderr syncbuf.Buffer
+			code := run(context.Background(), args, env{getenv: mapEnv(nil), stdout: &stdout, stderr: &stderr})
 			assert.Equal(t, exitOK, code)
 			for _, f := range []string{"-ledger URL", "-from T", "-to T", "-format F", "-o FILE"} {
-				assert.Contains(t, stderr.String(), f)
+				assert.Contains(t, stdout.String(), f)
 			}
+			assert.Empty(t, stderr.String())
 		})
 	}
 }
