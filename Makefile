@@ -144,7 +144,7 @@ fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
 # rest. -v lists each test (and says why they skip without chromium), and the
 # screenshot paths the tests log.
 e2e: ## Run end-to-end (browser) tests, build tag e2e, Debian chromium
-	$(GO) test -tags e2e -count=1 -v -timeout 5m ./internal/e2e/...
+	$(GO) test -tags e2e -count=1 -v -timeout 10m ./internal/e2e/...
 
 tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing or outdated)
 	@# Both type-check the standard library of the Go they analyse with, so
