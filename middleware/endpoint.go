@@ -406,6 +406,9 @@ func (m *Middleware) record(w http.ResponseWriter, r *http.Request, v *consent.C
 		return true
 	case r.Context().Err() != nil:
 		return false // the visitor left; nothing to answer
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		// A client bug or a replay, not an outage: retrying cannot help.
+		http.Error(w, "Idempotency-Key already used for a different decision", http.StatusUnprocessableEntity)
 	case errors.Is(err, store.ErrLedgerUnavailable):
 		m.log.Error("consent: the ledger cannot record consent: answering 503", "error", err)
 		w.Header().Set("Retry-After", "5")
