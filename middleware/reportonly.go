@@ -91,7 +91,7 @@ func (rw *responseWriter) closeScan() {
 	} else {
 		_ = rw.scan.rw.Close()
 	}
-	rw.m.recordPage(rw.req.URL.Path, rw.scan, rw.viewCounted)
+	rw.m.recordPage(rw.pageKey(), rw.scan, rw.viewCounted)
 	rw.scan.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.scan)
 	rw.scan = nil

@@ -37,9 +37,10 @@ type responseWriter struct {
 	renew    *http.Cookie
 	status   int
 	hijacked bool
-	done     bool // committed: the status went out
-	finished bool // the handler returned and the body is complete
-	noBanner bool // the handler asked for no banner (HideBanner)
+	done     bool   // committed: the status went out
+	finished bool   // the handler returned and the body is complete
+	noBanner bool   // the handler asked for no banner (HideBanner)
+	route    string // the page's route, for the inventory (Route)
 	// revalidates: the request revalidates a page the middleware rewrote
 	// for this consent state (translateIfNoneMatch).
 	revalidates bool
@@ -206,7 +207,7 @@ func (rw *responseWriter) commit() {
 	}
 	h := rw.w.Header()
 	m := rw.m
-	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.pageKey())
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent, false)
@@ -407,7 +408,7 @@ func (rw *responseWriter) closeBody() {
 	if err != nil && err != errAborted {
 		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
 	}
-	rw.m.recordPage(rw.req.URL.Path, rw.html, rw.viewCounted)
+	rw.m.recordPage(rw.pageKey(), rw.html, rw.viewCounted)
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.html)
 	rw.html, rw.rec, rw.body = nil, nil, nil
