@@ -46,9 +46,12 @@ func parse(r io.Reader) map[string]*result {
 				continue
 			}
 			switch unit := f[i+1]; unit {
-			case "off-ns/op", "enforce-ns/op", "added-ns/op": // BenchmarkCSPHeader/interleaved
-				fallthrough
 			case "consents/s", "p50-ms", "p99-ms", "reports/s":
+				if r.extra == nil {
+					r.extra = map[string]float64{}
+				}
+				r.extra[unit] += v
+			case "off-ns/op", "enforce-ns/op", "added-ns/op": // BenchmarkCSPHeader/interleaved
 				if r.extra == nil {
 					r.extra = map[string]float64{}
 				}
