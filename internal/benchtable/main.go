@@ -51,11 +51,6 @@ func parse(r io.Reader) map[string]*result {
 					r.extra = map[string]float64{}
 				}
 				r.extra[unit] += v
-			case "off-ns/op", "enforce-ns/op", "added-ns/op": // BenchmarkCSPHeader/interleaved
-				if r.extra == nil {
-					r.extra = map[string]float64{}
-				}
-				r.extra[unit] += v
 			case "ns/op":
 				r.nsOp += v
 				if r.minNs == 0 || v < r.minNs {
@@ -67,6 +62,11 @@ func parse(r io.Reader) map[string]*result {
 				r.bytesOp += v
 			case "allocs/op":
 				r.allocsOp += v
+			case "off-ns/op", "enforce-ns/op", "added-ns/op": // BenchmarkCSPHeader/interleaved
+				if r.extra == nil {
+					r.extra = map[string]float64{}
+				}
+				r.extra[unit] += v
 			}
 		}
 	}
