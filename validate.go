@@ -127,29 +127,6 @@ func (p *Policy) Validate() error {
 		}
 	}
 
-	for i, sv := range p.Services {
-		field := fmt.Sprintf("services[%d]", i)
-		if strings.TrimSpace(sv.Name) == "" {
-			bad(field+".name", "must not be empty")
-		}
-		if strings.TrimSpace(sv.Purpose) == "" {
-			bad(field+".purpose", "service %q needs a purpose: the policy page tells visitors what it is for", sv.Name)
-		}
-		if len(sv.Hosts) == 0 && len(sv.URLs) == 0 {
-			bad(field, "needs hosts or urls")
-		}
-		for j, h := range sv.Hosts {
-			if !ValidHost(h) {
-				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
-			}
-		}
-		for j, u := range sv.URLs {
-			if !validURLPattern(u) {
-				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/maps/\"", u)
-			}
-		}
-	}
-
 	var last time.Time
 	seen := make(map[string]bool, len(p.Revisions))
 	for i, r := range p.Revisions {
@@ -171,6 +148,7 @@ func (p *Policy) Validate() error {
 		bad("version", "%q is not the version of the newest revision (%q)", p.Version, p.Revisions[n-1].Version)
 	}
 
+	p.validateServices(bad)
 	return errors.Join(errs...)
 }
 

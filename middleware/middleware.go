@@ -164,27 +164,16 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		reportOnly:      cfg.reportOnly,
 		reportBanner:    cfg.reportBanner,
 	}
-	if cfg.reportOnly && cfg.cspSet && cfg.csp == CSPEnforce {
-		return nil, fmt.Errorf("%w: CSP(CSPEnforce) with ReportOnly: report-only mode enforces nothing; use CSP(CSPReport)", ErrConfig)
-	}
-	if cfg.reportOnly && !cfg.cspSet {
-		cfg.csp = CSPReport
-	}
-	if cfg.csp > CSPEnforce {
-		return nil, fmt.Errorf("%w: CSP %v: want CSPOff, CSPReport or CSPEnforce", ErrConfig, cfg.csp)
-	}
-	for i, h := range cfg.cspSiteHosts {
-		if !consent.ValidHost(h) {
-			return nil, fmt.Errorf("%w: CSPSiteHosts[%d]: %q is not a host name (lowercase, with a dot, no scheme or port)", ErrConfig, i, h)
-		}
-	}
-	if err := m.buildRewriter(&cfg); err != nil {
+	if err := m.buildRewriter(cfg.mode); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
 	if cfg.consentMode != nil {
 		if m.consentMode, err = newConsentMode(cfg.consentMode, m.catBit); err != nil {
 			return nil, fmt.Errorf("%w: GoogleConsentMode: %w", ErrConfig, err)
 		}
+	}
+	if err := m.buildCSP(&cfg); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -288,10 +277,8 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 	return v, renew
 }
 
-// buildRewriter translates the policy's trackers for the HTML rewriter and
-// the Content-Security-Policy.
-func (m *Middleware) buildRewriter(cfg *config) error {
-	mode := cfg.mode
+// buildRewriter translates the policy's trackers for the HTML rewriter.
+func (m *Middleware) buildRewriter(mode Mode) error {
 	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
 	names := make([]string, len(m.policy.Categories))
 	for i, c := range m.policy.Categories {
@@ -299,23 +286,11 @@ func (m *Middleware) buildRewriter(cfg *config) error {
 		m.allCats |= 1 << i
 		names[i] = string(c.ID)
 	}
-	// The effective tracker list: the matcher and the CSP's allow-lists
-	// are built from it, so that what the rewriter removes and what the
-	// browser refuses never disagree. With the catalog of known vendors in
-	// it, only the policy's own trackers and the vendors the policy uses
-	// belong in cspTrackers: the header stays small, and a vendor the site
-	// never loads is refused even once its category is granted.
-	decls := m.policy.Trackers
-	trackers := make([]htmlrewrite.Tracker, 0, len(decls))
-	cspTrackers := make([]cspTracker, 0, len(decls))
-	for _, t := range decls {
+	trackers := make([]htmlrewrite.Tracker, 0, len(m.policy.Trackers))
+	for _, t := range m.policy.Trackers {
 		bit := m.catBit[t.Category]
 		m.trackerCats |= 1 << bit
 		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
-		cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
-	}
-	if cfg.csp != CSPOff {
-		m.csp = newCSPPolicy(cfg.csp, m.prefix, cfg.cspSiteHosts, m.policy.Services, cspTrackers)
 	}
 	matcher, err := htmlrewrite.NewMatcher(trackers)
 	if err != nil {
