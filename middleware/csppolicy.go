@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,44 +62,6 @@ func ParseCSPMode(s string) (CSPMode, error) {
 		return CSPEnforce, nil
 	}
 	return 0, ErrCSPMode
-}
-
-// CSP sets whether the middleware adds its own Content-Security-Policy to
-// every response a browser could render as a document (HTML, XHTML, SVG,
-// XML, and any response of a missing, unknown or ambiguous type), built from
-// the visitor's consent: it allows 'self', the CSPSiteHosts, the policy's
-// Services, and the hosts of the trackers whose category the visitor
-// granted; the browser refuses every other host, however the request is
-// made (scripts injected at run time, fetch, beacons, CSS, workers, frames).
-// The header is a field of its own, next to any the site sends, which it
-// never reads or changes: browsers enforce every policy they get, so it can
-// only restrict further, and inline scripts, styles and eval stay as the
-// site's own policy says. Both modes send report-uri and report-to
-// (Reporting-Endpoints) pointing at Prefix+"/csp-report".
-//
-// Default CSPEnforce — ReportOnly makes it CSPReport — because the promise
-// of the middleware is that a visitor who has not consented contacts no
-// tracker, and only the browser can keep it for what the server never sees
-// in the page. What enforcing can break is exactly what the policy does not
-// declare: a third party that loads for a visitor who refused everything is
-// either a tracker to declare as one, or a service the site needs, to list
-// in the policy's Services (the browser's console and the reports name each
-// refused host). A site that cannot declare its third parties yet starts
-// with CSPReport (or ReportOnly) and drafts them from the inventory.
-// CSP(CSPEnforce) together with ReportOnly is an error.
-func CSP(mode CSPMode) Option { return func(c *config) { c.csp, c.cspSet = mode, true } }
-
-// CSPSiteHosts adds hosts the site serves its own content from besides its
-// own origin ('self'), such as a static CDN ("static.example.net") or its
-// other subdomains ("api.example.com"), to the middleware's
-// Content-Security-Policy, for every visitor. Each host also covers its
-// subdomains and any port, so "example.com" allows every subdomain —
-// including one that is a tracker's alias (CNAME): name the hosts. Third
-// parties the site needs (fonts, payment, maps) belong in the policy's
-// Services instead, where the policy page lists them. Default none: only
-// the page's own origin.
-func CSPSiteHosts(hosts ...string) Option {
-	return func(c *config) { c.cspSiteHosts = append(c.cspSiteHosts, hosts...) }
 }
 
 // CSPReportPath is where, under Prefix, browsers send the reports of the
@@ -170,47 +131,6 @@ type cspPolicy struct {
 	small [256]atomic.Pointer[[]string]
 	cache atomic.Pointer[map[uint64][]string]
 }
-
-// buildCSP checks the CSP options and builds the policy (none with
-// CSPOff), after buildRewriter has numbered the categories.
-func (m *Middleware) buildCSP(cfg *config) error {
-	if cfg.reportOnly && cfg.cspSet && cfg.csp == CSPEnforce {
-		return fmt.Errorf("%w: CSP(CSPEnforce) with ReportOnly: report-only mode enforces nothing; use CSP(CSPReport)", ErrConfig)
-	}
-	if cfg.reportOnly && !cfg.cspSet {
-		cfg.csp = CSPReport
-	}
-	if cfg.csp > CSPEnforce {
-		return fmt.Errorf("%w: CSP %v: want CSPOff, CSPReport or CSPEnforce", ErrConfig, cfg.csp)
-	}
-	for i, h := range cfg.cspSiteHosts {
-		if !consent.ValidHost(h) {
-			return fmt.Errorf("%w: CSPSiteHosts[%d]: %q is not a host name (lowercase, with a dot, no scheme or port)", ErrConfig, i, h)
-		}
-	}
-	if cfg.csp == CSPOff {
-		return nil
-	}
-	decls := m.cspDeclarations()
-	trackers := make([]cspTracker, 0, len(decls))
-	for _, t := range decls {
-		bit, ok := m.catBit[t.Category]
-		if !ok {
-			continue // a category no visitor can grant
-		}
-		trackers = append(trackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
-	}
-	m.csp = newCSPPolicy(cfg.csp, m.prefix, cfg.cspSiteHosts, m.policy.Services, trackers)
-	return nil
-}
-
-// cspDeclarations are the trackers the policy may allow once granted: read
-// from the list the matcher is built from (what the rewriter removes and
-// what the browser refuses must never disagree). With the catalog of known
-// vendors in that list, only the policy's own trackers and the vendors the
-// policy uses belong here: the header stays small, and a vendor the site
-// never loads is refused even once its category is granted.
-func (m *Middleware) cspDeclarations() []consent.Tracker { return m.policy.Trackers }
 
 // cspTracker is a tracker as the policy builder needs it.
 type cspTracker struct {

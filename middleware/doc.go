@@ -26,5 +26,11 @@
 // JSON, the preferences, cookie policy and policy changes pages, and the
 // banner's assets.
 //
+// The trackers and cookies enforced are the policy's own declarations plus
+// those of the catalog of known third parties (package catalog; option
+// Catalog), filed under the policy's categories as its catalog settings say
+// (consent.CatalogSettings). A vendor whose category the policy has none for
+// is removed for every visitor. Trackers returns the effective list.
+//
 // The DNT header is deliberately ignored, as the default policy says.
 package middleware

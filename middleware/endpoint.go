@@ -32,6 +32,10 @@ func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		serveAsset(w, r, name)
 		return
 	}
+	if r.URL.Path == m.prefix+CSPReportPath {
+		m.serveCSPReport(w, r)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	addVary(h, "Cookie")

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,30 +13,82 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// cookieIndex finds a cookie's declaration: exact names by map, patterns in
-// table order.
+// cookieIndex finds a cookie's declaration: the policy's own declarations
+// first (exact names, then patterns in table order), then the catalog's
+// (likewise), so that the site's word wins.
 type cookieIndex struct {
-	policy *consent.Policy
-	exact  map[string]consent.Cookie
+	tiers [2]cookieTier
 }
 
-func newCookieIndex(p *consent.Policy) cookieIndex {
-	idx := cookieIndex{policy: p, exact: make(map[string]consent.Cookie, len(p.Cookies))}
-	for _, c := range p.Cookies {
-		if !strings.Contains(c.Name, "*") {
-			if _, dup := idx.exact[c.Name]; !dup {
-				idx.exact[c.Name] = c
+// cookieTier is one table of declarations. Patterns are bucketed by their
+// literal prefix (up to the first '*'): a name probes only the buckets of
+// its own prefixes, so hundreds of catalog patterns cost a few map
+// lookups, not hundreds of glob matches.
+type cookieTier struct {
+	exact    map[string]consent.Cookie
+	prefixed map[string][]int // literal prefix → indexes into patterns, table order
+	lens     []int            // the prefix lengths present, ascending
+	patterns []consent.Cookie
+}
+
+func newCookieIndex(own, catalog []consent.Cookie) cookieIndex {
+	return cookieIndex{tiers: [2]cookieTier{newCookieTier(own), newCookieTier(catalog)}}
+}
+
+func newCookieTier(decls []consent.Cookie) cookieTier {
+	t := cookieTier{exact: make(map[string]consent.Cookie, len(decls)), prefixed: make(map[string][]int)}
+	for _, c := range decls {
+		star := strings.IndexByte(c.Name, '*')
+		if star < 0 {
+			if _, dup := t.exact[c.Name]; !dup {
+				t.exact[c.Name] = c
+			}
+			continue
+		}
+		prefix := c.Name[:star]
+		if _, ok := t.prefixed[prefix]; !ok {
+			t.lens = append(t.lens, len(prefix))
+		}
+		t.prefixed[prefix] = append(t.prefixed[prefix], len(t.patterns))
+		t.patterns = append(t.patterns, c)
+	}
+	slices.Sort(t.lens)
+	t.lens = slices.Compact(t.lens)
+	return t
+}
+
+func (idx *cookieIndex) lookup(name string) (consent.Cookie, bool) {
+	for i := range idx.tiers {
+		if c, ok := idx.tiers[i].lookup(name); ok {
+			return c, true
+		}
+	}
+	return consent.Cookie{}, false
+}
+
+func (t *cookieTier) lookup(name string) (consent.Cookie, bool) {
+	if c, ok := t.exact[name]; ok {
+		return c, true
+	}
+	best := -1
+	for _, n := range t.lens {
+		if n > len(name) {
+			break
+		}
+		for _, i := range t.prefixed[name[:n]] {
+			if best >= 0 && i >= best {
+				break
+			}
+			if consent.MatchCookieName(t.patterns[i].Name, name) {
+				best = i
+				break
 			}
 		}
 	}
-	return idx
-}
-
-func (idx cookieIndex) lookup(name string) (consent.Cookie, bool) {
-	if c, ok := idx.exact[name]; ok {
-		return c, true
+	if best < 0 {
+		return consent.Cookie{}, false
 	}
-	return idx.policy.CookieDeclaration(name)
+	return t.patterns[best], true
 }
 
 // cookieAllowed decides one cookie name for a visitor, and names the

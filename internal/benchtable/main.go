@@ -46,7 +46,7 @@ func parse(r io.Reader) map[string]*result {
 				continue
 			}
 			switch unit := f[i+1]; unit {
-			case "consents/s", "p50-ms", "p99-ms", "reports/s":
+			case "consents/s", "p50-ms", "p99-ms", "heap-MiB", "reports/s", "catalog-ratio":
 				if r.extra == nil {
 					r.extra = map[string]float64{}
 				}
@@ -104,6 +104,34 @@ func main() {
 			ratio := rw.mbS / xn.mbS
 			fmt.Printf("  %-6s %10.0f %10.0f %7.1f× %10.0f %10.0f %7.0f  1 GB/s %s, 10× %s\n", size, rw.mbS, xn.mbS, ratio, ib.mbS, cp.mbS, rw.allocsOp,
 				ok(rw.mbS >= 1000), ok(ratio >= 10))
+		}
+		fmt.Println()
+	}
+	if get("BenchmarkRewriteCatalogPaired/50KB") != nil || get("BenchmarkMatcherFromCatalog") != nil || get("BenchmarkCatalogParse") != nil {
+		printed = true
+		fmt.Println("The catalog of known third parties (targets: rewriter ≥ 0.95× today's 17 vendors; matcher ≤ 20 ms; catalog ≤ 2 MiB)")
+		for _, size := range []string{"50KB", "500KB", "5MB"} {
+			few, all, pair := get("BenchmarkRewriteCatalog/"+size+"/vendors17"), get("BenchmarkRewriteCatalog/"+size+"/catalog"),
+				get("BenchmarkRewriteCatalogPaired/"+size)
+			if pair == nil {
+				continue
+			}
+			ratio := pair.extra["catalog-ratio"]
+			line := fmt.Sprintf("  %-6s whole catalog / 17 vendors, median of paired runs: %.3f×", size, ratio)
+			if few != nil && all != nil {
+				line += fmt.Sprintf(" (separately: %.0f and %.0f MB/s)", all.mbS, few.mbS)
+			}
+			fmt.Printf("%s  %s\n", line, ok(ratio >= 0.95))
+		}
+		if r, base := get("BenchmarkInlineScriptCatalog"), get("BenchmarkInlineScript"); r != nil && base != nil {
+			fmt.Printf("  64 KiB inline script full of .com hosts, whole catalog: %.0f MB/s (a script without hosts, 10 trackers: %.0f MB/s)\n", r.mbS, base.mbS)
+		}
+		if r := get("BenchmarkMatcherFromCatalog"); r != nil {
+			fmt.Printf("  matcher from the catalog (Resolve + NewMatcher): %.1f ms  %s\n", r.nsOp/1e6, ok(r.nsOp <= 20e6))
+		}
+		if r := get("BenchmarkCatalogParse"); r != nil {
+			mib := r.extra["heap-MiB"]
+			fmt.Printf("  catalog in memory: %.2f MiB (parsed once per process in %.0f ms)  %s\n", mib, r.nsOp/1e6, ok(mib <= 2))
 		}
 		fmt.Println()
 	}
@@ -175,6 +203,18 @@ func main() {
 				}
 				fmt.Printf("  %-10s %-5s %12.0f %9.1f %9.1f  %s\n", be, c, r.extra["consents/s"], r.extra["p50-ms"], r.extra["p99-ms"], target)
 			}
+		}
+		fmt.Println()
+	}
+	if uri, batch := get("BenchmarkCSPReport/csp-report"), get("BenchmarkCSPReport/reports+json"); uri != nil && batch != nil {
+		printed = true
+		fmt.Println("CSP violation reports through the report endpoint, all cores (target: ≥ 5,000 reports/s, each format)")
+		fmt.Printf("  %-40s %12s %10s %8s  %s\n", "format", "reports/s", "B/op", "allocs", "target")
+		for _, r := range []struct {
+			name string
+			res  *result
+		}{{"application/csp-report, 1 a request", uri}, {"application/reports+json, 10 a request", batch}} {
+			fmt.Printf("  %-40s %12.0f %10.0f %8.0f  %s\n", r.name, r.res.extra["reports/s"], r.res.bytesOp, r.res.allocsOp, ok(r.res.extra["reports/s"] >= 5000))
 		}
 		fmt.Println()
 	}

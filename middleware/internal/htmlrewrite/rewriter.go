@@ -88,6 +88,9 @@ type Options struct {
 	// embed, object, source or link hint that is kept and loads from an
 	// absolute URL on a third-party host (any host when SiteHost is
 	// empty): what a page makes the browser contact, for an inventory.
+	// A kept inline script reports the third-party hosts its text names
+	// (Kind InlineScriptKind): those of absolute URLs, and quoted host
+	// names a tracker declares.
 	// Unlike OnRemove it allocates nothing; the event's Host is only valid
 	// during the call and must not be modified.
 	OnTag func(TagEvent)
@@ -247,6 +250,8 @@ type Rewriter struct {
 	dec   []byte // entity-decoded attribute value
 	edits []edit
 	cat   []byte
+
+	inlineSeen int // hosts of kept inline scripts reported on this page
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -1568,6 +1573,9 @@ func (r *Rewriter) decideScript(view []byte, partial bool) {
 	switch {
 	case t == nil:
 		r.keepTag(view, false)
+		if r.o.OnTag != nil && r.inlineSeen < maxInlineHostsPerPage {
+			r.inlineHosts(view[stl:])
+		}
 	case r.o.Mode == Defer && !r.rules:
 		r.deferTag(view[:stl], len(tagName(view, false))+1, t.Category, true, "type")
 		r.emit(view[stl:])
