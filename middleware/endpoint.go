@@ -371,7 +371,7 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP level 2
 	addVary(w.Header(), "Accept-Language")
 	if m.csp != nil {
-		m.csp.add(w.Header(), m.grantedBits(v))
+		m.csp.add(w.Header(), m.grantedBits(v), secureRequest(r))
 	}
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())

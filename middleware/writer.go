@@ -232,7 +232,7 @@ func (rw *responseWriter) commit() {
 	}
 	rw.startRewrite(h)
 	if m.csp != nil && rendersAsDocument(h["Content-Type"]) {
-		m.csp.add(h, rw.granted())
+		m.csp.add(h, rw.granted(), secureRequest(rw.req))
 	}
 	if rw.debug == nil {
 		rw.w.WriteHeader(rw.status)
