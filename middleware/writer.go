@@ -56,6 +56,9 @@ type responseWriter struct {
 	debug   *debugPage // debug mode: the page held back to list removals
 
 	viewCounted bool // the inventory counted this response for its cookies
+	// broken: the compressed body could not be decoded to its end, so
+	// the response is aborted once the handler has returned.
+	broken bool
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -248,9 +251,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		}
 	}
 	enc := m.htmlEncoding(h, "encoding:", "HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed")
-	if enc == encUnknown {
+	if !enc.readable() {
 		return
 	}
+	enc.reencoded(h)
 	// The body will differ from what the handler wrote, and from what
 	// another visitor gets. A Content-Range on a 200 means nothing (a
 	// range is a 206), and is wrong for the rewritten body.
@@ -299,7 +303,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		opts.OnRemove = rw.debug.onRemove
 		out = rw.debug
 	}
-	if enc == encIdentity {
+	if enc.identity() {
 		hr.rw.Reset(out, m.matcher, opts)
 		rw.body = &hr.rw
 		return
@@ -372,6 +376,11 @@ func (rw *responseWriter) finish() {
 	if !rw.m.reportOnly {
 		dropCookieTrailers(rw.w.Header())
 	}
+	if rw.broken {
+		// As net/http and httputil.ReverseProxy do for a body they cannot
+		// finish: the client sees a broken transfer, not a short page.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // closeBody ends the rewriter (writing what it still holds) and the
@@ -391,6 +400,7 @@ func (rw *responseWriter) closeBody() {
 	}
 	if err != nil && err != errAborted {
 		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
+		rw.broken = rw.rec != nil
 	}
 	rw.m.recordPage(rw.req.URL.Path, rw.html, rw.viewCounted)
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
