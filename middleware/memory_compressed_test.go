@@ -128,4 +128,3 @@ func inFlightHeap(t *testing.T, m *Middleware, z []byte, c string, n int) uint64
 	}
 	return (after.HeapAlloc - before.HeapAlloc) / uint64(n)
 }
-
