@@ -206,7 +206,7 @@ func newEncoder(c coding, dst io.Writer) encoder {
 const (
 	flateBlock = 4 << 10
 	flateDict  = 4 << 10
-	flateLevel = 5
+	flateLevel = 2
 )
 
 // deflaters are the shared compressors: as many as blocks are being
