@@ -8,6 +8,7 @@ import (
 	"hash/adler32"
 	"hash/crc32"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -209,15 +210,32 @@ const (
 	flateLevel = 2
 )
 
-// deflaters are the shared compressors: as many as blocks are being
-// compressed at once.
-var deflaters = sync.Pool{New: func() any {
-	fw, err := flate.NewWriter(nil, flateLevel)
-	if err != nil {
-		panic(err)
+// deflaters are the shared compressors, about 1 MiB each: one per block
+// being compressed at once, and up to GOMAXPROCS of them kept between
+// blocks. A channel rather than a sync.Pool, which would drop and rebuild
+// them at every garbage collection.
+var deflaters = make(chan *flate.Writer, runtime.GOMAXPROCS(0))
+
+func getDeflater() *flate.Writer {
+	select {
+	case fw := <-deflaters:
+		return fw
+	default:
+		fw, err := flate.NewWriter(nil, flateLevel)
+		if err != nil {
+			panic(err)
+		}
+		return fw
 	}
-	return fw
-}}
+}
+
+func putDeflater(fw *flate.Writer) {
+	fw.Reset(io.Discard) // drops the reference to the response
+	select {
+	case deflaters <- fw:
+	default:
+	}
+}
 
 // flateEncoder writes gzip (RFC 1952) or zlib (RFC 1950) around deflate
 // blocks, each ended on a byte boundary, so a Flush costs nothing extra.
@@ -290,7 +308,7 @@ func (e *flateEncoder) compress(eof bool) error {
 			e.crc = crc32.Update(e.crc, crc32.IEEETable, block)
 			e.size += uint32(len(block))
 		}
-		fw := deflaters.Get().(*flate.Writer)
+		fw := getDeflater()
 		fw.ResetDict(appendWriter{e}, e.hist[:e.dict])
 		_, err := fw.Write(block)
 		if eof {
@@ -298,8 +316,7 @@ func (e *flateEncoder) compress(eof bool) error {
 		} else {
 			err = errors.Join(err, fw.Flush())
 		}
-		fw.Reset(io.Discard) // drops the reference to this response
-		deflaters.Put(fw)
+		putDeflater(fw)
 		if err != nil {
 			e.err = err
 			return err
