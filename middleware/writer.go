@@ -60,6 +60,9 @@ type responseWriter struct {
 
 	grantedBits uint64 // the consent's category bits, once haveGranted
 	haveGranted bool
+	// broken: the compressed body could not be decoded to its end, so
+	// the response is aborted once the handler has returned.
+	broken bool
 }
 
 // granted returns the visitor's granted category bits, computed once per
@@ -264,9 +267,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		}
 	}
 	enc := m.htmlEncoding(h, "encoding:", "HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed")
-	if enc == encUnknown {
+	if !enc.readable() {
 		return
 	}
+	enc.reencoded(h)
 	// The body will differ from what the handler wrote, and from what
 	// another visitor gets. A Content-Range on a 200 means nothing (a
 	// range is a 206), and is wrong for the rewritten body.
@@ -315,7 +319,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		opts.OnRemove = rw.debug.onRemove
 		out = rw.debug
 	}
-	if enc == encIdentity {
+	if enc.identity() {
 		hr.rw.Reset(out, m.matcher, opts)
 		rw.body = &hr.rw
 		return
@@ -388,6 +392,11 @@ func (rw *responseWriter) finish() {
 	if !rw.m.reportOnly {
 		dropCookieTrailers(rw.w.Header())
 	}
+	if rw.broken {
+		// As net/http and httputil.ReverseProxy do for a body they cannot
+		// finish: the client sees a broken transfer, not a short page.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // closeBody ends the rewriter (writing what it still holds) and the
@@ -407,6 +416,7 @@ func (rw *responseWriter) closeBody() {
 	}
 	if err != nil && err != errAborted {
 		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
+		rw.broken = rw.rec != nil
 	}
 	rw.m.recordPage(rw.pageKey(), rw.html, rw.viewCounted)
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
