@@ -22,7 +22,7 @@ func TestMatchURLSpellings(t *testing.T) {
 		{"https://www.google\u00adtagmanager.com/gtm.js", "Google Tag Manager"}, // soft hyphen: ignored by UTS 46
 		{"https://www.googletagmanager\uff0ecom/gtm.js", "Google Tag Manager"},  // fullwidth full stop
 		{"https://www.googletagmanager\u3002com/gtm.js", "Google Tag Manager"},  // ideographic full stop
-		{"https://ｗｗｗ.googletagmanager.com/gtm.js", "Google Tag Manager"},      // fullwidth letters
+		{"https://ｗｗｗ.googletagmanager.com/gtm.js", "Google Tag Manager"},       // fullwidth letters
 		{"https://www.googletagmanager.%E3%80%82com/gtm.js", ""},                // "..": an empty label, not that host
 		{"https://www.googletagmanager%E3%80%82com/gtm.js", "Google Tag Manager"},
 		{"https://user:pw@www.googletagmanager.com:443/gtm.js", "Google Tag Manager"},
