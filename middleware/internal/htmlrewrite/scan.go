@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 // Byte classes inside a tag.
@@ -606,8 +608,6 @@ func isBreakout(id tagID) bool {
 
 // decodeAttr appends v to dst with character references decoded and tabs
 // and newlines dropped, written or referenced (the URL parser drops them).
-// It decodes numeric references and the named references that can spell
-// URL syntax; other named references are kept as written.
 func decodeAttr(dst, v []byte) []byte {
 	for len(v) > 0 {
 		k := 0
@@ -623,7 +623,7 @@ func decodeAttr(dst, v []byte) []byte {
 			v = v[1:]
 			continue
 		}
-		n, r := charRef(v)
+		n, r, r2 := charRef(v)
 		if n == 0 {
 			dst = append(dst, '&')
 			v = v[1:]
@@ -632,11 +632,43 @@ func decodeAttr(dst, v []byte) []byte {
 		if r != '\t' && r != '\n' && r != '\r' { // &Tab;, &NewLine;, &#10; ...
 			dst = utf8.AppendRune(dst, r)
 		}
+		if r2 != 0 {
+			dst = utf8.AppendRune(dst, r2)
+		}
 		v = v[n:]
 	}
 	return dst
 }
 
+// decodeRefs appends v to dst with its character references decoded as
+// the tokenizer decodes an attribute value (whitespace kept): what a
+// keyword attribute (type, rel, http-equiv) or a list (srcset, ping) is
+// before it is split.
+func decodeRefs(dst, v []byte) []byte {
+	for len(v) > 0 {
+		k := bytes.IndexByte(v, '&')
+		if k < 0 {
+			return append(dst, v...)
+		}
+		dst = append(dst, v[:k]...)
+		v = v[k:]
+		n, r, r2 := charRef(v)
+		if n == 0 {
+			dst = append(dst, '&')
+			v = v[1:]
+			continue
+		}
+		dst = utf8.AppendRune(dst, r)
+		if r2 != 0 {
+			dst = utf8.AppendRune(dst, r2)
+		}
+		v = v[n:]
+	}
+	return dst
+}
+
+// namedRefs are the references that can spell URL syntax, decoded without
+// a look at the full table (the common case).
 var namedRefs = map[string]rune{
 	"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'', "sol": '/', "bsol": '\\',
 	"colon": ':', "period": '.', "comma": ',', "semi": ';', "quest": '?', "num": '#',
@@ -646,11 +678,25 @@ var namedRefs = map[string]rune{
 	"Hat": '^', "nbsp": 0xA0, "Tab": '\t', "NewLine": '\n', "hyphen": 0x2010, "dash": 0x2010,
 }
 
-// charRef decodes the character reference at the start of v ("&...").
-// n is 0 when there is none.
-func charRef(v []byte) (n int, r rune) {
+// win1252 maps numeric references to 0x80..0x9F as the HTML standard does
+// (they name Windows-1252 characters); 0 keeps the code point.
+var win1252 = [32]rune{0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030,
+	0x0160, 0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178}
+
+// maxRefName is longer than the longest named reference
+// ("CounterClockwiseContourIntegral").
+const maxRefName = 40
+
+// charRef decodes the character reference at the start of v ("&...") as
+// the tokenizer does in an attribute value: numeric references (with the
+// Windows-1252 replacements and U+FFFD for invalid code points), every
+// named reference of the HTML standard, and the legacy ones without ';'
+// unless followed by '='. n is 0 when there is none; r2 is the second code
+// point of the few references that decode to two.
+func charRef(v []byte) (n int, r, r2 rune) {
 	if len(v) < 2 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	if v[1] == '#' {
 		i := 2
@@ -683,41 +729,71 @@ func charRef(v []byte) (n int, r rune) {
 		}
 	done:
 		if i == s {
-			return 0, 0
+			return 0, 0, 0
 		}
 		if i < len(v) && v[i] == ';' {
 			i++
 		}
-		if x == 0 || x > 0x10FFFF || x >= 0xD800 && x <= 0xDFFF {
-			return i, utf8.RuneError
+		if x >= 0x80 && x <= 0x9F && win1252[x-0x80] != 0 {
+			return i, win1252[x-0x80], 0
 		}
-		return i, rune(x)
+		if x == 0 || x > 0x10FFFF || x >= 0xD800 && x <= 0xDFFF {
+			return i, utf8.RuneError, 0
+		}
+		return i, rune(x), 0
 	}
 	i := 1
-	for i < len(v) && i < 12 && (isAlpha(v[i]) || v[i] >= '0' && v[i] <= '9') {
+	for i < len(v) && (isAlpha(v[i]) || v[i] >= '0' && v[i] <= '9') {
 		i++
+		if i > maxRefName {
+			return 0, 0, 0
+		}
 	}
 	name := v[1:i]
+	if len(name) == 0 {
+		return 0, 0, 0
+	}
 	if i < len(v) && v[i] == ';' {
 		if r, ok := namedRefs[string(name)]; ok {
-			return i + 1, r
+			return i + 1, r, 0
 		}
-		return 0, 0
+		return fullRef(v[:i+1], true)
 	}
 	// Legacy references without ';' are decoded in attribute values only
-	// when not followed by an alphanumeric or '='.
+	// when the whole name is one and '=' does not follow.
 	if i < len(v) && v[i] == '=' {
-		return 0, 0
+		return 0, 0, 0
 	}
 	for _, l := range [...]struct {
 		s string
 		r rune
 	}{{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}} {
-		if len(name) == len(l.s) && string(name) == l.s {
-			return i, l.r
+		if string(name) == l.s {
+			return i, l.r, 0
 		}
 	}
-	return 0, 0
+	return fullRef(v[:i], false)
+}
+
+// fullRef looks a named reference up in the complete table of
+// golang.org/x/net/html (rare references only: it allocates). ref is "&"
+// and the name, with its ';' when semi.
+func fullRef(ref []byte, semi bool) (n int, r, r2 rune) {
+	s := html.UnescapeString(string(ref))
+	// Outside attributes UnescapeString also decodes the longest legacy
+	// prefix of an unknown name ("&copyx" → "©x"), which attribute values
+	// do not: only a whole decoded name counts.
+	if s == string(ref) || s == "" {
+		return 0, 0, 0
+	}
+	if last := s[len(s)-1]; semi && last == ';' || !semi && (isAlpha(last) || last >= '0' && last <= '9') {
+		return 0, 0, 0
+	}
+	r, k := utf8.DecodeRuneInString(s)
+	if k < len(s) {
+		r2, _ = utf8.DecodeRuneInString(s[k:])
+	}
+	return len(ref), r, r2
 }
 
 // isNameEnd: bytes that end a tag name (whitespace, '/', '>').
