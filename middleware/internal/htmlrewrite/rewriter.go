@@ -243,6 +243,16 @@ type Rewriter struct {
 	dec   []byte // entity-decoded attribute value
 	edits []edit
 	cat   []byte
+
+	att      uint8  // attention bits of the tag at hand (see attention)
+	base     []byte // the first kept <base href>, when absolute
+	baseSeen bool
+	hostBuf  []byte // host of the deciding URL of the tag at hand
+	keptBuf  []byte // host of its first kept third-party URL
+	kw       []byte // decoded keyword attribute or handler
+	lst      []byte // decoded srcset or ping list
+	rbuf     []byte // relative URL resolved against base
+	js, js2  []byte // script text read as JavaScript strings
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -269,6 +279,14 @@ func (r *Rewriter) Reset(dst io.Writer, m *Matcher, o Options) {
 		dec:    r.dec[:0],
 		edits:  r.edits[:0],
 		cat:    r.cat[:0],
+
+		hostBuf: r.hostBuf[:0],
+		keptBuf: r.keptBuf[:0],
+		kw:      r.kw[:0],
+		lst:     shrink(r.lst),
+		rbuf:    r.rbuf[:0],
+		js:      shrink(r.js),
+		js2:     shrink(r.js2),
 	}
 }
 
@@ -738,7 +756,7 @@ func (r *Rewriter) data(b []byte, i int) int {
 			r.emit(b[start:])
 			return len(b)
 		}
-		g, id, self, ok := fastTag(b, k)
+		g, id, self, att, ok := fastTag(b, k)
 		if g < 0 {
 			i = k
 			break
@@ -759,6 +777,7 @@ func (r *Rewriter) data(b []byte, i int) int {
 		for ne < g && !isNameEnd[b[ne]] {
 			ne++
 		}
+		r.att = att
 		if r.onTagID(b[k:g], ne-k, id, false) {
 			r.state = stScriptHold
 			return g // an inline script held from b[k]
@@ -786,57 +805,59 @@ func (r *Rewriter) data(b []byte, i int) int {
 
 // fastTag looks at the tag at b[k] ('<') in HTML content outside any
 // frame. g < 0: not a complete tag within MaxTagBytes (the general path
-// takes it). ok: it needs nothing and ends at g. Otherwise it matters: id
-// and self describe it.
-func fastTag(b []byte, k int) (g int, id tagID, self, ok bool) {
+// takes it). ok: it needs nothing and ends at g. Otherwise it matters: id,
+// self and the attention bits of its attributes describe it.
+func fastTag(b []byte, k int) (g int, id tagID, self bool, att uint8, ok bool) {
 	n := len(b)
 	p := k + 1
 	if p+1 >= n {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
 	end := b[p] == '/'
 	if end {
 		p++
 	}
 	if !isAlpha(b[p]) {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
 	e := p + 1
 	for e < n && !isNameEnd[b[e]] {
 		e++
 	}
 	if e >= n {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
 	if maybeHTMLTag[maybeIndex(b[p], e-p)] {
 		id = htmlTagID(b, p, e)
 	}
-	if b[e] == '>' {
+	noAttrs := b[e] == '>'
+	if noAttrs {
 		g = e + 1
 	} else {
 		lim := n
 		if lim-k > MaxTagBytes {
 			lim = k + MaxTagBytes
 		}
-		var found, ping bool
-		g, self, ping, found = findTagEndPing(b[:lim], e)
+		var found bool
+		g, self, att, found = findTagEnd(b[:lim], e)
 		if !found {
-			return -1, 0, false, false
+			return -1, 0, false, 0, false
 		}
-		if id == tA || id == tArea {
-			return g, id, self, end || !ping
-		}
-	}
-	switch id {
-	case tOther:
-		return g, id, self, true
-	case tA, tArea:
-		return g, id, self, true
-	case tTemplate:
-		return g, id, self, false
 	}
 	// Without frames, end tags other than </template> need nothing.
-	return g, id, self, end
+	switch id {
+	case tOther:
+		return g, id, self, att, att&(aOn|aLazy) == 0
+	case tA, tArea:
+		return g, id, self, att, end || att&(aPing|aOn|aLazy) == 0
+	case tTable, tTd, tTh:
+		return g, id, self, att, end || att&(aBg|aOn|aLazy) == 0
+	case tFrame, tImage, tInput, tVideo, tAudio, tTrack, tBase, tMeta:
+		return g, id, self, att, end || noAttrs
+	case tTemplate:
+		return g, id, self, att, false
+	}
+	return g, id, self, att, end
 }
 
 // Kinds of markup after '<'.
@@ -1042,6 +1063,10 @@ func (r *Rewriter) onTag(view []byte, ov bool) bool {
 			ne++
 		}
 	}
+	r.att = 0
+	if !ov && !r.isEnd {
+		r.att = tagAttention(view, ne)
+	}
 	return r.onTagID(view, ne, id, ov)
 }
 
@@ -1099,14 +1124,15 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		if ov {
 			r.keepTag(view, ov)
 		} else {
-			drop = r.media(view, ne, id)
+			drop = r.fetchTag(view, ne, id, r.att)
 		}
 		r.startRaw(tIframe, drop)
-	case tImg, tEmbed, tSource:
+	case tImg, tImage, tEmbed, tSource, tFrame, tInput, tVideo, tAudio, tTrack, tBase, tMeta,
+		tTable, tTd, tTh, tLink, tA, tArea:
 		if ov {
 			r.keepTag(view, ov)
 		} else {
-			r.media(view, ne, id)
+			r.fetchTag(view, ne, id, r.att)
 		}
 	case tObject:
 		if n := len(r.frames); n > 0 && r.frames[n-1].kind == fObject {
@@ -1114,7 +1140,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 		if ov {
 			r.keepTag(view, ov)
-		} else if r.media(view, ne, id) {
+		} else if r.fetchTag(view, ne, id, r.att) {
 			if n := len(r.frames); n > 0 && r.frames[n-1].kind == fObject {
 				r.frames[n-1].depth-- // the removed object has its own frame
 			}
@@ -1122,14 +1148,6 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 				// Too deep to track: only the start tag goes.
 				r.markRemoved()
 			}
-		}
-	case tLink:
-		if ov || !r.link(view, ne) {
-			r.keepTag(view, ov)
-		}
-	case tA, tArea:
-		if ov || !r.ping(view, ne) {
-			r.keepTag(view, ov)
 		}
 	case tNoscript:
 		if r.pushFrame(fNoscript, !ov) {
@@ -1140,7 +1158,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.keepTag(view, ov)
 		}
 	case tBody:
-		r.keepTag(view, ov)
+		if ov || r.att&(aBg|aOn|aLazy) == 0 {
+			r.keepTag(view, ov)
+		} else {
+			r.fetchTag(view, ne, id, r.att)
+		}
 		if !r.injected && r.o.Inject != nil && r.tmplDepth == 0 && len(r.frames) == 0 {
 			r.injected = true
 			if len(r.o.Inject) > 0 {
@@ -1164,7 +1186,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 		r.keepTag(view, ov)
 	default:
-		r.keepTag(view, ov)
+		if ov || r.att&(aOn|aLazy) == 0 {
+			r.keepTag(view, ov)
+		} else {
+			r.fetchTag(view, ne, id, r.att)
+		}
 	}
 	return false
 }
@@ -1543,7 +1569,7 @@ func (r *Rewriter) decideScript(view []byte, partial bool) {
 	if stl > len(view) {
 		stl = len(view)
 	}
-	t, host := r.m.matchText(view[stl:], r.o.Granted)
+	t, host := r.matchScript(view[stl:])
 	drop := false
 	switch {
 	case t == nil:
@@ -1573,6 +1599,8 @@ const (
 	vBlocked                 // a declared tracker whose category is not granted
 )
 
+// checkURL judges one URL attribute value (character references not yet
+// decoded). The host is valid until the next check.
 func (r *Rewriter) checkURL(v []byte) (*Tracker, []byte, uint8) {
 	for k := 0; k < len(v); k++ {
 		if c := v[k]; c == '&' || c == '\t' || c == '\n' || c == '\r' {
@@ -1581,10 +1609,31 @@ func (r *Rewriter) checkURL(v []byte) (*Tracker, []byte, uint8) {
 			break
 		}
 	}
+	return r.checkDecoded(v)
+}
+
+// checkDecoded is checkURL for a value whose character references are
+// decoded and whose tabs and newlines are gone.
+func (r *Rewriter) checkDecoded(v []byte) (*Tracker, []byte, uint8) {
 	t, host := r.m.match(v)
+	if host == nil {
+		if js := javascriptURL(v); js != nil {
+			// A javascript: URL is a script: judged on its text.
+			if t, h := r.matchScript(js); t != nil {
+				return t, stringBytes(h), vBlocked
+			}
+			return nil, nil, vRelative
+		}
+		if r.base == nil || len(v) == 0 || hasScheme(v) {
+			return nil, nil, vRelative
+		}
+		// Relative to a <base> on another host.
+		r.rbuf = r.resolveBase(r.rbuf[:0], v)
+		if t, host = r.m.match(r.rbuf); host == nil {
+			return nil, nil, vRelative
+		}
+	}
 	switch {
-	case host == nil:
-		return nil, nil, vRelative
 	case t == nil:
 		return nil, host, vUndeclared
 	case r.o.Granted&(1<<t.Category) != 0:
@@ -1627,91 +1676,6 @@ func srcsetURLs(v []byte, f func(u []byte) bool) bool {
 		}
 	}
 	return false
-}
-
-var kindNames = [...]string{tImg: "img", tIframe: "iframe", tEmbed: "embed", tObject: "object",
-	tSource: "source", tLink: "link", tScript: "script"}
-
-// media decides on img, iframe, embed, object and source. It emits the tag
-// kept or deferred, or drops it, and returns true when it was removed
-// (Strip) or is an object to remove with its content.
-func (r *Rewriter) media(view []byte, ne int, id tagID) bool {
-	if !mayHaveAbsoluteURL(view[ne:]) {
-		// Most images on a page are the site's own, by relative URL.
-		r.keepTag(view, false)
-		return false
-	}
-	var url, srcset, width, height, style attr
-	var hasURL, hasSrcset, hasW, hasH, hasStyle, hidden bool
-	urlName := "src"
-	if id == tObject {
-		urlName = "data"
-	}
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		n := view[a.ns:a.ne]
-		switch len(n) {
-		case 3, 4:
-			if !hasURL && eqFold(n, urlName) {
-				url, hasURL = a, true
-			}
-		case 6:
-			if !hasSrcset && id != tObject && eqFold(n, "srcset") {
-				srcset, hasSrcset = a, true
-			} else if !hasH && eqFold(n, "height") {
-				height, hasH = a, true
-			} else if eqFold(n, "hidden") {
-				hidden = true
-			}
-		case 5:
-			if !hasW && eqFold(n, "width") {
-				width, hasW = a, true
-			} else if !hasStyle && eqFold(n, "style") {
-				style, hasStyle = a, true
-			}
-		}
-	}
-	var t *Tracker
-	var host []byte
-	verdict := vRelative
-	if hasURL {
-		t, host, verdict = r.checkURL(view[url.vs:url.ve])
-	}
-	if verdict != vBlocked && hasSrcset && (id == tImg || id == tSource) {
-		srcsetURLs(view[srcset.vs:srcset.ve], func(u []byte) bool {
-			t2, h2, v2 := r.checkURL(u)
-			if v2 == vBlocked {
-				t, host, verdict = t2, h2, v2
-				return true
-			}
-			return false
-		})
-	}
-	cat := uint8(0)
-	switch {
-	case verdict == vBlocked:
-		cat = t.Category
-	case verdict == vUndeclared && (id == tImg || id == tIframe) && r.o.Beacons && !r.o.BeaconAllowed &&
-		r.o.SiteHost != "" && !r.firstParty(host) &&
-		(hidden || hasStyle && hiddenStyle(view[style.vs:style.ve]) ||
-			hasW && hasH && tinyDim(view[width.vs:width.ve]) && tinyDim(view[height.vs:height.ve])):
-		t, cat = nil, r.o.BeaconCategory
-	default:
-		r.kept(kindNames[id], host, t)
-		r.keepTag(view, false)
-		return false
-	}
-	kind := kindNames[id]
-	if r.o.Mode == Defer {
-		if id == tObject {
-			r.deferTag(view, ne, cat, false, "data")
-		} else {
-			r.deferTag(view, ne, cat, false, "src", "srcset")
-		}
-		r.report(kind, host, t, true)
-		return false
-	}
-	r.report(kind, host, t, false)
-	return true
 }
 
 func (r *Rewriter) firstParty(host []byte) bool {
@@ -1770,115 +1734,6 @@ var (
 	displayNone      = []byte("display:none")
 	visibilityHidden = []byte("visibility:hidden")
 )
-
-var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload"}
-
-// link removes resource hints to blocked trackers (in both modes).
-func (r *Rewriter) link(view []byte, ne int) bool {
-	var rel, href attr
-	var hasRel, hasHref bool
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		n := view[a.ns:a.ne]
-		if !hasRel && eqFold(n, "rel") {
-			rel, hasRel = a, true
-		} else if !hasHref && eqFold(n, "href") {
-			href, hasHref = a, true
-		}
-	}
-	if !hasRel || !hasHref {
-		return false
-	}
-	hint := false
-	v := view[rel.vs:rel.ve]
-	for i := 0; i < len(v) && !hint; {
-		for i < len(v) && isWS(v[i]) {
-			i++
-		}
-		s := i
-		for i < len(v) && !isWS(v[i]) {
-			i++
-		}
-		for _, h := range hintRels {
-			if eqFold(v[s:i], h) {
-				hint = true
-				break
-			}
-		}
-	}
-	if !hint {
-		return false
-	}
-	t, host, verdict := r.checkURL(view[href.vs:href.ve])
-	if verdict != vBlocked {
-		r.kept("link", host, t)
-		return false
-	}
-	r.report("link", host, t, false)
-	return true
-}
-
-// ping removes ping attributes that name a blocked tracker (in both modes).
-func (r *Rewriter) ping(view []byte, ne int) bool {
-	if !mayHavePing(view) {
-		return false
-	}
-	r.edits = r.edits[:0]
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		if !a.hasVal || !eqFold(view[a.ns:a.ne], "ping") {
-			continue
-		}
-		v := view[a.vs:a.ve]
-		var t *Tracker
-		var host []byte
-		for k := 0; k < len(v); {
-			for k < len(v) && isWS(v[k]) {
-				k++
-			}
-			s := k
-			for k < len(v) && !isWS(v[k]) {
-				k++
-			}
-			if s < k {
-				if t2, h2, verdict := r.checkURL(v[s:k]); verdict == vBlocked {
-					t, host = t2, h2
-					break
-				}
-			}
-		}
-		if t == nil {
-			continue
-		}
-		s := a.ns
-		for s > ne && isWS(view[s-1]) {
-			s--
-		}
-		r.edits = append(r.edits, edit{pos: s, del: a.end - s})
-		r.report("ping", host, t, false)
-	}
-	if len(r.edits) == 0 {
-		return false
-	}
-	r.emitEdits(view)
-	return true
-}
-
-// mayHavePing is a quick check for "ping" before an '='.
-func mayHavePing(view []byte) bool {
-	for k := 0; ; {
-		j := bytes.IndexByte(view[k:], '=')
-		if j < 0 {
-			return false
-		}
-		e := k + j
-		for e > 0 && isWS(view[e-1]) {
-			e--
-		}
-		if e >= 4 && eqFold(view[e-4:e], "ping") {
-			return true
-		}
-		k += j + 1
-	}
-}
 
 // deferTag emits the tag made inert: data-consent-category (and, for a
 // script, type="text/plain") inserted after the name, and every attribute

@@ -105,7 +105,8 @@ var stripCases = []rwCase{
 	{"preload", `<link rel="preload" as="script" href="https://www.googletagmanager.com/gtm.js">x`, `x`},
 	{"prefetch among rels", `<link rel="foo PREFETCH" href="https://static.hotjar.com/c/x.js">x`, `x`},
 	{"modulepreload", `<link rel="modulepreload" href="https://analytics.tiktok.com/x.js">x`, `x`},
-	{"stylesheet kept", `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`, `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`},
+	{"stylesheet", `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">x`, `x`},
+	{"canonical kept", `<link rel="canonical" href="https://www.googletagmanager.com/x">`, `<link rel="canonical" href="https://www.googletagmanager.com/x">`},
 	{"preconnect first party kept", `<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>`, `<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>`},
 
 	// ping.
@@ -539,5 +540,6 @@ func TestOnTag(t *testing.T) {
 		{"iframe", "www.youtube.com", "YouTube", true},
 		{"script", "connect.facebook.net", "Meta Pixel", true},
 		{"link", "fonts.gstatic.com", "", false},
+		{"link", "fonts.googleapis.com", "", false},
 	}, got)
 }

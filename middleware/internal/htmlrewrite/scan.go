@@ -532,7 +532,21 @@ const (
 	tP
 	tFont
 	tHead
+	tFrame
+	tImage
+	tInput
+	tVideo
+	tAudio
+	tTrack
+	tBase
+	tMeta
+	tTable
+	tTd
+	tTh
+	tFeImage
+	tUse
 	tBreakout
+	tCount
 )
 
 var rawNames = [...]string{tStyle: "style", tXmp: "xmp", tNoembed: "noembed", tNoframes: "noframes",
@@ -566,14 +580,16 @@ func init() {
 		"textarea": tTextarea, "plaintext": tPlaintext, "template": tTemplate, "svg": tSvg,
 		"math": tMath, "foreignobject": tForeignObject, "desc": tDesc, "mi": tMi, "mo": tMo,
 		"mn": tMn, "ms": tMs, "mtext": tMtext, "annotation-xml": tAnnotationXML, "br": tBr,
-		"p": tP, "font": tFont, "head": tHead,
+		"p": tP, "font": tFont, "head": tHead, "frame": tFrame, "image": tImage, "input": tInput,
+		"video": tVideo, "audio": tAudio, "track": tTrack, "base": tBase, "meta": tMeta,
+		"table": tTable, "td": tTd, "th": tTh, "feimage": tFeImage, "use": tUse,
 	} {
 		add(name, id)
 	}
 	for _, name := range []string{"b", "big", "blockquote", "center", "code", "dd", "div", "dl",
 		"dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "listing", "menu",
-		"meta", "nobr", "ol", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
-		"table", "tt", "u", "ul", "var"} {
+		"nobr", "ol", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
+		"tt", "u", "ul", "var"} {
 		add(name, tBreakout)
 	}
 }
@@ -600,7 +616,7 @@ func lookupTag(name []byte) tagID {
 // isBreakout: HTML elements whose start tag ends SVG/MathML content.
 func isBreakout(id tagID) bool {
 	switch id {
-	case tBreakout, tBody, tEmbed, tImg, tBr, tP, tHead:
+	case tBreakout, tBody, tEmbed, tImg, tBr, tP, tHead, tTable, tMeta:
 		return true
 	}
 	return false
@@ -804,17 +820,59 @@ var isNameEnd = func() (t [256]bool) {
 	return t
 }()
 
-// findTagEndPing is the non-resumable twin of tagScan for a tag whose
-// name ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index
-// after the closing '>', whether the tag is self-closing, whether it has
-// an attribute named ping, and true; or false when b ends first.
-func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
+// Attention bits: attribute names that make a tag matter whatever its
+// element.
+const (
+	aPing uint8 = 1 << iota // ping
+	aOn                     // an event handler (on...)
+	aLazy                   // a lazy loader's URL attribute (data-src, data-bg, ...)
+	aBg                     // background
+)
+
+// attention classifies the attribute name b[s:e] (its first byte is c).
+func attention(b []byte, s, e int, c byte) uint8 {
+	switch n := e - s; c | 0x20 {
+	case 'p':
+		if n == 4 && eqFold(b[s:e], "ping") {
+			return aPing
+		}
+	case 'o':
+		if n > 2 && b[s+1]|0x20 == 'n' {
+			return aOn
+		}
+	case 'd':
+		if n >= 7 && n <= 20 && lazyAttrKind(b[s:e]) != 0 {
+			return aLazy
+		}
+	case 'b':
+		if n == 10 && eqFold(b[s:e], "background") {
+			return aBg
+		}
+	}
+	return 0
+}
+
+// tagAttention is the attention bits of a complete tag whose name ends at
+// view[ne].
+func tagAttention(view []byte, ne int) uint8 {
+	var att uint8
+	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
+		att |= attention(view, a.ns, a.ne, view[a.ns])
+	}
+	return att
+}
+
+// findTagEnd is the non-resumable twin of tagScan for a tag whose name
+// ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index
+// after the closing '>', whether the tag is self-closing, the attention
+// bits of its attribute names, and true; or false when b ends first.
+func findTagEnd(b []byte, i int) (end int, self bool, att uint8, ok bool) {
 	n := len(b)
 	sl := false
 	for i < n {
 		c := b[i]
 		if c == '>' {
-			return i + 1, sl, ping, true
+			return i + 1, sl, att, true
 		}
 		if tagClass[c] == cWS || c == '/' {
 			sl = c == '/'
@@ -828,14 +886,14 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 		for i < n && !isAttrNameEnd[b[i]] {
 			i++
 		}
-		if i-s == 4 && (c|0x20) == 'p' && eqFold(b[s:i], "ping") {
-			ping = true
+		if attFirst[c] {
+			att |= attention(b, s, i, c)
 		}
 		for i < n && tagClass[b[i]] == cWS {
 			i++
 		}
 		if i >= n {
-			return n, false, false, false
+			return n, false, 0, false
 		}
 		if b[i] != '=' {
 			continue
@@ -845,7 +903,7 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 			i++
 		}
 		if i >= n {
-			return n, false, false, false
+			return n, false, 0, false
 		}
 		switch q := b[i]; q {
 		case '"', '\'':
@@ -861,21 +919,29 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 			if i == e {
 				j := bytes.IndexByte(b[i:], q)
 				if j < 0 {
-					return n, false, false, false
+					return n, false, 0, false
 				}
 				i += j
 			}
 			i++
 		case '>':
-			return i + 1, false, ping, true
+			return i + 1, false, att, true
 		default:
 			for i < n && tagClass[b[i]] != cWS && b[i] != '>' {
 				i++
 			}
 		}
 	}
-	return n, false, false, false
+	return n, false, 0, false
 }
+
+// attFirst: first bytes of the attribute names attention looks at.
+var attFirst = func() (t [256]bool) {
+	for _, c := range "pPoOdDbB" {
+		t[c] = true
+	}
+	return t
+}()
 
 // isAttrNameEnd: bytes that end an attribute name.
 var isAttrNameEnd = func() (t [256]bool) {
@@ -893,7 +959,7 @@ type fastEntry struct {
 }
 
 var (
-	fastTab   [64]fastEntry
+	fastTab   [128]fastEntry
 	fastMagic uint64
 )
 
@@ -910,17 +976,19 @@ func init() {
 		"iframe": tIframe, "img": tImg, "link": tLink, "noscript": tNoscript, "object": tObject,
 		"script": tScript, "source": tSource, "style": tStyle, "xmp": tXmp, "noembed": tNoembed,
 		"noframes": tNoframes, "title": tTitle, "textarea": tTextarea, "template": tTemplate,
-		"svg": tSvg, "math": tMath, "head": tHead}
+		"svg": tSvg, "math": tMath, "head": tHead, "frame": tFrame, "image": tImage,
+		"input": tInput, "video": tVideo, "audio": tAudio, "track": tTrack, "base": tBase,
+		"meta": tMeta, "table": tTable, "td": tTd, "th": tTh}
 	// plaintext has 9 bytes: fastTag checks it apart.
 	seed := uint64(0x9E3779B97F4A7C15)
 search:
 	for {
 		seed = seed*6364136223846793005 + 1442695040888963407
 		magic := seed | 1
-		var tab [64]fastEntry
+		var tab [128]fastEntry
 		for name, id := range names {
 			x := packName([]byte(name))
-			h := x * magic >> 58
+			h := x * magic >> 57
 			if tab[h].id != tOther {
 				continue search
 			}
@@ -963,7 +1031,7 @@ func htmlTagID(b []byte, p, e int) tagID {
 	} else {
 		x = packName(b[p:e])
 	}
-	if f := &fastTab[x*fastMagic>>58]; f.x == x {
+	if f := &fastTab[x*fastMagic>>57]; f.x == x {
 		return f.id
 	}
 	return tOther
