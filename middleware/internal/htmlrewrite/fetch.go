@@ -97,10 +97,11 @@ func urlAttrIndex(id tagID, n []byte) (kind uint8, idx int) {
 }
 
 // removesElement: a blocked URL removes these elements (Strip) or makes
-// them inert (Defer); on the others only the attribute goes.
+// them inert (Defer); on the others only the attribute goes (a <video>
+// keeps its player and its <source> children, judged one by one).
 func removesElement(id tagID) bool {
 	switch id {
-	case tImg, tIframe, tFrame, tEmbed, tObject, tSource, tVideo, tAudio, tTrack, tLink, tBase, tMeta:
+	case tImg, tIframe, tFrame, tEmbed, tObject, tSource, tTrack, tLink, tBase, tMeta:
 		return true
 	}
 	return false
@@ -545,4 +546,40 @@ func hasScheme(u []byte) bool {
 		}
 	}
 	return false
+}
+
+// svgFetch decides on a start tag in SVG/MathML content: the href (or
+// xlink:href) of <image>, <feImage>, <use> and <script> fetches, and
+// event handlers run, on any element. A blocked URL or handler removes
+// that attribute only (in both modes): removing a foreign start tag would
+// leave its end tag to close something else.
+func (r *Rewriter) svgFetch(view []byte, ne int, id tagID) {
+	fetches := id == tImage || id == tFeImage || id == tUse || id == tScript
+	r.edits = r.edits[:0]
+	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
+		n := view[a.ns:a.ne]
+		if !a.hasVal {
+			continue
+		}
+		switch {
+		case fetches && (isAttr(n, "href") || len(n) > 5 && eqFold(n[len(n)-5:], ":href")):
+			t, host, v := r.checkURL(view[a.vs:a.ve])
+			if v == vBlocked {
+				r.removeAttr(view, ne, a)
+				r.reportAttr(kindName(id), host, t)
+			} else {
+				r.kept(kindName(id), host, t)
+			}
+		case len(n) > 2 && lower(n[0]) == 'o' && lower(n[1]) == 'n':
+			if t, host := r.matchHandler(view[a.vs:a.ve]); t != nil {
+				r.removeAttr(view, ne, a)
+				r.reportAttrString("handler", host, t)
+			}
+		}
+	}
+	if len(r.edits) > 0 {
+		r.emitEdits(view)
+	} else {
+		r.keepTag(view, false)
+	}
 }

@@ -1085,7 +1085,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.popForeign()
 		} else {
 			r.foreignStart(view, ne, id, self, ov)
-			r.keepTag(view, ov)
+			if !ov && (id == tImage || id == tFeImage || id == tUse || id == tScript || r.att&aOn != 0) {
+				r.svgFetch(view, ne, id)
+			} else {
+				r.keepTag(view, ov)
+			}
 			return false
 		}
 	}
@@ -1110,14 +1114,14 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 	}
 	switch id {
 	case tHead:
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 		if r.o.InjectHead != nil && !r.headInjected && r.topLevel() {
 			r.injectHead()
 		}
 	case tScript:
 		return r.scriptStart(view, ne, ov)
 	case tStyle, tXmp, tNoembed, tNoframes, tTitle, tTextarea:
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 		r.startRaw(id, false)
 	case tIframe:
 		drop := false
@@ -1171,11 +1175,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			}
 		}
 	case tPlaintext:
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 		r.state = stPlain
 	case tTemplate:
 		r.tmplDepth++
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 	case tSvg, tMath:
 		if !self {
 			k, h := nsSVG, hashSVG
@@ -1184,7 +1188,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			}
 			r.pushNS(k, id, h)
 		}
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 	default:
 		if ov || r.att&(aOn|aLazy) == 0 {
 			r.keepTag(view, ov)
@@ -1193,6 +1197,16 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 	}
 	return false
+}
+
+// keepHandlers keeps a start tag that fetches nothing, but for the event
+// handlers that name a blocked tracker (removed).
+func (r *Rewriter) keepHandlers(view []byte, ne int, ov bool) {
+	if ov || r.att&aOn == 0 {
+		r.keepTag(view, ov)
+		return
+	}
+	r.svgFetch(view, ne, tOther)
 }
 
 func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {

@@ -1,0 +1,102 @@
+package htmlrewrite
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// fetchVectors: one row per way a page makes the browser contact a
+// tracker (issue 15), each with a page that uses it. For an undecided
+// visitor (Strip mode, nothing granted) the output is want; for a visitor
+// who granted every category the page passes unchanged.
+var fetchVectors = []rwCase{
+	// Attributes of the HTML standard that fetch.
+	{"img src", `<img src="https://www.facebook.com/tr?id=1">`, ``},
+	{"img srcset only", `<img srcset="https://www.facebook.com/tr?id=1 1x">`, ``},
+	{"picture source beacon", `<picture><source srcset="https://www.facebook.com/tr?id=1"><img src="/a.png"></picture>`, `<picture><img src="/a.png"></picture>`},
+	{"image parsed as img", `<image src="https://www.facebook.com/tr?id=1">`, ``},
+	{"link imagesrcset", `<link rel=preload as=image href="/a.png" imagesrcset="https://www.facebook.com/tr?id=1 1x">x`, `x`},
+	{"link stylesheet", `<link rel=stylesheet href="https://static.hotjar.com/x.css">x`, `x`},
+	{"link icon", `<link rel="shortcut icon" href="https://static.hotjar.com/favicon.ico">x`, `x`},
+	{"link manifest", `<link rel=manifest href="https://static.hotjar.com/m.json">x`, `x`},
+	{"link preload", `<link rel=preload as=script href="https://www.googletagmanager.com/gtm.js">x`, `x`},
+	{"link modulepreload", `<link rel=modulepreload href="https://analytics.tiktok.com/x.js">x`, `x`},
+	{"link prefetch", `<link rel=prefetch href="https://static.hotjar.com/x.js">x`, `x`},
+	{"link preconnect", `<link rel=preconnect href="https://www.googletagmanager.com">x`, `x`},
+	{"link dns-prefetch", `<link rel=dns-prefetch href="//connect.facebook.net">x`, `x`},
+	{"link rel decoded", `<link rel="pre&#99;onnect" href="https://www.googletagmanager.com">x`, `x`},
+	{"link rel among tokens, upper case", "<link rel=\"alternate\tSTYLESHEET\" href=\"https://static.hotjar.com/x.css\">x", `x`},
+	{"video poster", `<video poster="https://www.youtube.com/vi/x.jpg" controls></video>`, `<video controls></video>`},
+	{"video src", `<video src="https://www.youtube.com/v.mp4"></video>`, `<video></video>`},
+	{"video source", `<video><source src="https://www.youtube.com/v.mp4" type="video/mp4"></video>`, `<video></video>`},
+	{"audio src", `<audio src="https://www.youtube.com/a.mp3" controls></audio>`, `<audio controls></audio>`},
+	{"audio source", `<audio><source src="https://www.youtube.com/a.mp3"></audio>`, `<audio></audio>`},
+	{"track src", `<video src="/v.mp4"><track kind=captions src="https://www.youtube.com/c.vtt"></video>`, `<video src="/v.mp4"></video>`},
+	{"object data", `<object data="https://www.youtube.com/v/x"><p>x</p></object>y`, `y`},
+	{"embed src", `<embed src="https://www.youtube.com/v/x">y`, `y`},
+	{"iframe src", `<iframe src="https://www.youtube.com/embed/x"></iframe>y`, `y`},
+	{"frame src", `<frameset><frame src="https://www.youtube.com/embed/x"></frameset>`, `<frameset></frameset>`},
+	{"body background", `<body background="https://www.facebook.com/tr?id=1"><p>x`, `<body><p>x`},
+	{"table background", `<table background="https://www.facebook.com/tr?id=1"><tr><td>x</td></tr></table>`, `<table><tr><td>x</td></tr></table>`},
+	{"td background", `<table><tr><td background="https://www.facebook.com/tr?id=1">x</td><th BACKGROUND=//www.facebook.com/tr>y</th></tr></table>`, `<table><tr><td>x</td><th>y</th></tr></table>`},
+	{"a ping", `<a href="/x" ping="https://www.google-analytics.com/collect">x</a>`, `<a href="/x">x</a>`},
+	{"area ping", `<map><area href="/x" ping="/p https://www.google-analytics.com/collect"></map>`, `<map><area href="/x"></map>`},
+	{"input type=image", `<form><input type="image" src="https://www.facebook.com/tr?id=1" alt="Go"></form>`, `<form><input type="image" alt="Go"></form>`},
+	{"input type=image decoded", `<form><input type="&#105;mage" src="https://www.facebook.com/tr?id=1"></form>`, `<form><input type="&#105;mage"></form>`},
+	{"svg image href", `<svg><image href="https://www.facebook.com/tr?id=1" width="1"/></svg>`, `<svg><image width="1"/></svg>`},
+	{"svg image xlink:href", `<svg><image xlink:href="https://www.facebook.com/tr?id=1"></image></svg>`, `<svg><image></image></svg>`},
+	{"svg feImage", `<svg><filter><feImage href="https://www.facebook.com/tr?id=1"/></filter></svg>`, `<svg><filter><feImage/></filter></svg>`},
+	{"svg use", `<svg><use href="https://www.googletagmanager.com/s.svg#i"/></svg>`, `<svg><use/></svg>`},
+	{"svg script href", `<svg><script href="https://www.googletagmanager.com/gtm.js"></script></svg>`, `<svg><script></script></svg>`},
+	{"base on a tracker host", `<base href="https://www.googletagmanager.com/"><script src="gtm.js"></script>`, `<script src="gtm.js"></script>`},
+	{"relative URL after base", `<base href="https://www.facebook.com/"><img src="tr?id=1"><img src="/tr?id=2"><p>x`, `<base href="https://www.facebook.com/"><p>x`},
+	{"meta refresh", `<meta http-equiv="Refresh" content="0; URL='https://www.facebook.com/tr?id=1'">x`, `x`},
+	{"meta refresh decoded", `<meta http-equiv="re&#102;resh" content="5;url=https://www.facebook.com/tr">x`, `x`},
+
+	// Lazy loaders.
+	{"lazysizes data-src", `<img class="lazyload" data-src="https://www.facebook.com/tr?id=1" alt="">`, ``},
+	{"lazysizes data-srcset", `<img class="lazyload" data-srcset="https://www.facebook.com/tr?id=1 1x">`, ``},
+	{"wp rocket data-lazy-src", `<iframe data-lazy-src="https://www.youtube.com/embed/x"></iframe>y`, `y`},
+	{"data-original", `<img data-original="https://www.facebook.com/tr?id=1">`, ``},
+	{"data-bg on a div", `<div class="lazyload" data-bg="https://www.facebook.com/tr?id=1">x</div>`, `<div class="lazyload">x</div>`},
+	{"data-background on a section", `<section data-background="//www.facebook.com/tr">x</section>`, `<section>x</section>`},
+
+	// Decode, then split and compare.
+	{"reference in host", `<img src="https://www.facebook&period;com/tr">`, ``},
+	{"srcset split after decoding", `<img srcset="/a.png 1x&#44;https://www.facebook.com/tr?id=1 2x">`, ``},
+	{"ping split after decoding", `<a href=/ ping="/p&#32;https://www.google-analytics.com/collect">x</a>`, `<a href=/>x</a>`},
+	{"upper case and trailing dot", `<img src="HTTPS://WWW.FACEBOOK.COM./tr">`, ``},
+	{"fullwidth dot", `<img src="https://www.facebook．com/tr">`, ``},
+	{"soft hyphen", `<img src="https://www.face&shy;book.com/tr">`, ``},
+	{"percent-encoded host", `<img src="https://www.facebook%2ecom/tr">`, ``},
+	{"dot segments", `<img src="https://www.facebook.com/x/../tr">`, ``},
+	{"encoded dot segment", `<img src="https://www.facebook.com/%2e/tr">`, ``},
+	{"backslashes", `<img src="https:\\www.facebook.com\tr">`, ``},
+	{"userinfo and port", `<img src="https://u:p@www.facebook.com:443/tr">`, ``},
+
+	// Script text read as JavaScript strings.
+	{"inline \\x escapes", `<script>load("https://www\x2egoogletagmanager\x2ecom/gtm.js")</script>y`, `y`},
+	{"inline \\u escapes", `<script>load("https://www\u002egoogletagmanager\u002Ecom/gtm.js")</script>y`, `y`},
+	{"inline \\u{} escapes", `<script>load("https://www\u{2e}googletagmanager\u{2E}com/gtm.js")</script>y`, `y`},
+	{"inline escaped slashes and dots", `<script>load("https:\/\/www\.clarity\.ms\/tag")</script>y`, `y`},
+	{"inline percent escapes", `<script>load(decodeURIComponent("https%3A%2F%2Fwww%2Eclarity%2Ems%2Ftag"))</script>y`, `y`},
+	{"onload handler", `<img src="/a.png" onload="var s=document.createElement('script');s.src='https://www.clarity.ms/tag/x';document.head.append(s)">`, `<img src="/a.png">`},
+	{"onclick handler escaped", `<div onclick="load('//www\x2eclarity\x2ems/tag')">x</div>`, `<div>x</div>`},
+	{"onerror handler with references", `<img src=x onerror="s.src='https:&#x2F;&#x2F;www.clarity.ms/tag'">`, `<img src=x>`},
+	{"body onload", `<body onload="load('https://www.clarity.ms/tag')"><p>x`, `<body><p>x`},
+	{"svg onload", `<svg onload="load('https://www.clarity.ms/tag')"></svg>`, `<svg></svg>`},
+	{"javascript: iframe", `<iframe src="javascript:parent.load('https://www.clarity.ms/tag')"></iframe>y`, `y`},
+}
+
+func TestFetchVectors(t *testing.T) {
+	m := testMatcher(t)
+	for _, tc := range fetchVectors {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, rewrite(t, m, stripOpts(), tc.in), "undecided visitor")
+			g := stripOpts()
+			g.Granted = allGranted
+			assert.Equal(t, tc.in, rewrite(t, m, g, tc.in), "visitor who granted everything")
+		})
+	}
+}
