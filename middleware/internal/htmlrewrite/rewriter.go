@@ -1533,9 +1533,17 @@ func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 		}
 	}
 	r.state, r.rawDrop = stScript, false
-	if hasType && !executableType(view[typ.vs:typ.ve]) {
-		r.keepTag(view, false)
-		return false
+	if hasType {
+		if tv := r.keyword(view[typ.vs:typ.ve]); !executableType(tv) {
+			if !hasSrc && (eqFold(tv, "importmap") || eqFold(tv, "speculationrules")) {
+				// JSON that makes the browser fetch the URLs it names:
+				// held and judged on its text like an inline script.
+				r.state, r.stl = stScriptHold, len(view)
+				return true
+			}
+			r.keepTag(view, false)
+			return false
+		}
 	}
 	if !hasSrc {
 		r.state, r.stl = stScriptHold, len(view)

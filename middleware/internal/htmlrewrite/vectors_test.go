@@ -86,6 +86,10 @@ var fetchVectors = []rwCase{
 	{"onerror handler with references", `<img src=x onerror="s.src='https:&#x2F;&#x2F;www.clarity.ms/tag'">`, `<img src=x>`},
 	{"body onload", `<body onload="load('https://www.clarity.ms/tag')"><p>x`, `<body><p>x`},
 	{"svg onload", `<svg onload="load('https://www.clarity.ms/tag')"></svg>`, `<svg></svg>`},
+	{"script type decoded", `<script type="text/&#106;avascript">load("https://www.clarity.ms/tag")</script>y`, `y`},
+	{"importmap", `<script type="importmap">{"imports":{"gtm":"https:\/\/www.googletagmanager.com\/gtm.js"}}</script>y`, `y`},
+	{"speculationrules prefetch", `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://www.googletagmanager.com/gtm.js"]}]}</script>y`, `y`},
+	{"speculationrules escaped", `<script type="speculationrules">{"prerender":[{"urls":["https://www\u002egoogletagmanager.com/x"]}]}</script>y`, `y`},
 	{"javascript: iframe", `<iframe src="javascript:parent.load('https://www.clarity.ms/tag')"></iframe>y`, `y`},
 }
 
