@@ -332,10 +332,9 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 	switch {
 	case bverdict == vBlocked:
 		cat = bt.Category
-	case bverdict == vUndeclared && (id == tImg || id == tIframe || id == tFrame) && r.o.Beacons && !r.o.BeaconAllowed &&
-		r.o.SiteHost != "" && !r.firstParty(r.hostBuf) &&
-		(hidden || hasStyle && hiddenStyle(view[style.vs:style.ve]) ||
-			hasW && hasH && tinyDim(view[width.vs:width.ve]) && tinyDim(view[height.vs:height.ve])):
+	case bverdict == vUndeclared && (id == tImg || id == tIframe || id == tFrame || id == tSource) && r.o.Beacons &&
+		!r.o.BeaconAllowed && r.o.SiteHost != "" && !r.firstParty(r.hostBuf) &&
+		r.invisible(hidden, attrVal(view, width, hasW), attrVal(view, height, hasH), attrVal(view, style, hasStyle)):
 		bt, cat = nil, r.o.BeaconCategory
 	default:
 		if id == tBase {
@@ -360,6 +359,14 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 	r.edits = r.edits[:0]
 	r.report(kind, r.hostBuf, bt, false)
 	return true
+}
+
+// attrVal is the value of a, nil when absent.
+func attrVal(view []byte, a attr, has bool) []byte {
+	if !has {
+		return nil
+	}
+	return view[a.vs:a.ve:a.ve]
 }
 
 func isAttr(n []byte, name string) bool { return len(n) == len(name) && eqFold(n, name) }

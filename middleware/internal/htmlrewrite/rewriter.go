@@ -1725,38 +1725,6 @@ func hostWithin(host []byte, site string) bool {
 	return len(host) == len(site) || host[len(host)-len(site)-1] == '.'
 }
 
-func tinyDim(v []byte) bool {
-	v = bytes.TrimFunc(v, func(c rune) bool { return c < 0x80 && isWS(byte(c)) })
-	if len(v) > 2 && eqFold(v[len(v)-2:], "px") {
-		v = v[:len(v)-2]
-	}
-	return len(v) == 1 && (v[0] == '0' || v[0] == '1')
-}
-
-// hiddenStyle finds display:none or visibility:hidden in a style value,
-// ignoring case and whitespace.
-func hiddenStyle(v []byte) bool {
-	var buf [512]byte
-	n := 0
-	for _, c := range v {
-		if isWS(c) {
-			continue
-		}
-		if n == len(buf) {
-			break
-		}
-		buf[n] = lower(c)
-		n++
-	}
-	s := buf[:n]
-	return bytes.Contains(s, displayNone) || bytes.Contains(s, visibilityHidden)
-}
-
-var (
-	displayNone      = []byte("display:none")
-	visibilityHidden = []byte("visibility:hidden")
-)
-
 // deferTag emits the tag made inert: data-consent-category (and, for a
 // script, type="text/plain") inserted after the name, and every attribute
 // named in renames prefixed with "data-consent-".

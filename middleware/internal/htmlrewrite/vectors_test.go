@@ -54,6 +54,17 @@ var fetchVectors = []rwCase{
 	{"meta refresh", `<meta http-equiv="Refresh" content="0; URL='https://www.facebook.com/tr?id=1'">x`, `x`},
 	{"meta refresh decoded", `<meta http-equiv="re&#102;resh" content="5;url=https://www.facebook.com/tr">x`, `x`},
 
+	// Undeclared beacons, however their size or hiding is spelled.
+	{"beacon width 1.0", `<img src="https://pixel.adnetwork.example/p.gif" width="1.0" height="1.0">x`, `x`},
+	{"beacon width &#49;", `<img src="https://pixel.adnetwork.example/p.gif" width="&#49;" height="&#48;">x`, `x`},
+	{"beacon sized by CSS", `<img src="https://pixel.adnetwork.example/p.gif" style="width: 1px; height:1PX !important">x`, `x`},
+	{"beacon off screen", `<img src="https://pixel.adnetwork.example/p.gif" style="position:absolute;left:-9999px">x`, `x`},
+	{"beacon opacity 0", `<img src="https://pixel.adnetwork.example/p.gif" style="opacity:0">x`, `x`},
+	{"beacon visibility hidden", `<iframe src="https://sync.adnetwork.example/s" style="visibility: hidden"></iframe>x`, `x`},
+	{"beacon display none decoded", `<img src="https://pixel.adnetwork.example/p.gif" style="display&colon;none">x`, `x`},
+	{"beacon srcset only", `<img srcset="https://pixel.adnetwork.example/p.gif 1x" width=1 height=1>x`, `x`},
+	{"beacon picture source", `<picture><source srcset="https://pixel.adnetwork.example/p.gif" width="1" height="1"><img src="/p.gif"></picture>`, `<picture><img src="/p.gif"></picture>`},
+
 	// Lazy loaders.
 	{"lazysizes data-src", `<img class="lazyload" data-src="https://www.facebook.com/tr?id=1" alt="">`, ``},
 	{"lazysizes data-srcset", `<img class="lazyload" data-srcset="https://www.facebook.com/tr?id=1 1x">`, ``},
@@ -99,7 +110,7 @@ func TestFetchVectors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, rewrite(t, m, stripOpts(), tc.in), "undecided visitor")
 			g := stripOpts()
-			g.Granted = allGranted
+			g.Granted, g.BeaconAllowed = allGranted, true
 			assert.Equal(t, tc.in, rewrite(t, m, g, tc.in), "visitor who granted everything")
 		})
 	}
