@@ -286,6 +286,9 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 		case isAttr(n, "style"):
 			if !hasStyle {
 				style, hasStyle = a, true
+				if a.hasVal && r.styleAttr(view, a) {
+					nAttrEdits++
+				}
 			}
 		case isAttr(n, "rel"):
 			if !hasRel {
@@ -562,6 +565,7 @@ func hasScheme(u []byte) bool {
 // leave its end tag to close something else.
 func (r *Rewriter) svgFetch(view []byte, ne int, id tagID) {
 	fetches := id == tImage || id == tFeImage || id == tUse || id == tScript
+	styled := false
 	r.edits = r.edits[:0]
 	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
 		n := view[a.ns:a.ne]
@@ -582,6 +586,9 @@ func (r *Rewriter) svgFetch(view []byte, ne int, id tagID) {
 				r.removeAttr(view, ne, a)
 				r.reportAttrString("handler", host, t)
 			}
+		case isAttr(n, "style") && !styled:
+			styled = true
+			r.styleAttr(view, a)
 		}
 	}
 	if len(r.edits) > 0 {

@@ -137,6 +137,7 @@ const (
 	stScriptHold // inline script text held for the decision (token held)
 	stEndTail    // rest of the end tag of a raw text element
 	stPlain      // after <plaintext>
+	stStyleHold  // <style> text held to cut what fetches trackers (token held)
 )
 
 // Comment scanner states.
@@ -244,15 +245,19 @@ type Rewriter struct {
 	edits []edit
 	cat   []byte
 
-	att      uint8  // attention bits of the tag at hand (see attention)
-	base     []byte // the first kept <base href>, when absolute
-	baseSeen bool
-	hostBuf  []byte // host of the deciding URL of the tag at hand
-	keptBuf  []byte // host of its first kept third-party URL
-	kw       []byte // decoded keyword attribute or handler
-	lst      []byte // decoded srcset or ping list
-	rbuf     []byte // relative URL resolved against base
-	js, js2  []byte // script text read as JavaScript strings
+	att        uint8  // attention bits of the tag at hand (see attention)
+	base       []byte // the first kept <base href>, when absolute
+	baseSeen   bool
+	hostBuf    []byte // host of the deciding URL of the tag at hand
+	keptBuf    []byte // host of its first kept third-party URL
+	kw         []byte // decoded keyword attribute or handler
+	lst        []byte // decoded srcset or ping list
+	rbuf       []byte // relative URL resolved against base
+	js, js2    []byte // script text read as JavaScript strings
+	styleEnter bool   // stStyleHold starts at the current index
+	cssBuf     []byte // a CSS segment unescaped
+	cssOut     []byte // CSS with segments cut
+	spans      []cssSpan
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -287,6 +292,9 @@ func (r *Rewriter) Reset(dst io.Writer, m *Matcher, o Options) {
 		rbuf:    r.rbuf[:0],
 		js:      shrink(r.js),
 		js2:     shrink(r.js2),
+		cssBuf:  shrink(r.cssBuf),
+		cssOut:  shrink(r.cssOut),
+		spans:   r.spans[:0],
 	}
 }
 
@@ -356,6 +364,9 @@ func (r *Rewriter) Close() error {
 	case stScriptHold:
 		r.decideScript(r.tok, true)
 		r.tok = r.tok[:0]
+	case stStyleHold:
+		r.decideStyle(r.tok, false)
+		r.tok = r.tok[:0]
 	}
 	r.state = stData
 	r.giveUp()
@@ -411,6 +422,8 @@ func (r *Rewriter) process(b []byte) {
 			i = j
 		case stScriptHold:
 			i = r.scriptHold(b, i)
+		case stStyleHold:
+			i = r.styleHold(b, i)
 		case stEndTail:
 			j, done := r.tsc.scan(b, i)
 			r.raw(b[i:j])
@@ -427,7 +440,13 @@ func (r *Rewriter) process(b []byte) {
 		return
 	}
 	switch r.state {
-	case stLT, stTag, stScriptHold:
+	case stLT, stTag, stScriptHold, stStyleHold:
+		if r.styleEnter {
+			// The <style> start tag ended this input: its text starts
+			// in the next one.
+			r.styleEnter = false
+			r.ts, r.tok = len(b), r.tok[:0]
+		}
 		r.appendTok(b[r.ts:])
 		r.ts = 0
 	}
@@ -847,11 +866,11 @@ func fastTag(b []byte, k int) (g int, id tagID, self bool, att uint8, ok bool) {
 	// Without frames, end tags other than </template> need nothing.
 	switch id {
 	case tOther:
-		return g, id, self, att, att&(aOn|aLazy) == 0
+		return g, id, self, att, att&(aOn|aLazy|aStyle) == 0
 	case tA, tArea:
-		return g, id, self, att, end || att&(aPing|aOn|aLazy) == 0
+		return g, id, self, att, end || att&(aPing|aOn|aLazy|aStyle) == 0
 	case tTable, tTd, tTh:
-		return g, id, self, att, end || att&(aBg|aOn|aLazy) == 0
+		return g, id, self, att, end || att&(aBg|aOn|aLazy|aStyle) == 0
 	case tFrame, tImage, tInput, tVideo, tAudio, tTrack, tBase, tMeta:
 		return g, id, self, att, end || noAttrs
 	case tTemplate:
@@ -1085,7 +1104,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.popForeign()
 		} else {
 			r.foreignStart(view, ne, id, self, ov)
-			if !ov && (id == tImage || id == tFeImage || id == tUse || id == tScript || r.att&aOn != 0) {
+			if !ov && (id == tImage || id == tFeImage || id == tUse || id == tScript || r.att&(aOn|aStyle) != 0) {
 				r.svgFetch(view, ne, id)
 			} else {
 				r.keepTag(view, ov)
@@ -1120,7 +1139,14 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 	case tScript:
 		return r.scriptStart(view, ne, ov)
-	case tStyle, tXmp, tNoembed, tNoframes, tTitle, tTextarea:
+	case tStyle:
+		r.keepHandlers(view, ne, ov)
+		r.startRaw(id, false)
+		if r.m != nil && r.m.cats&^r.o.Granted != 0 {
+			// The text is held from the end of the start tag on.
+			r.state, r.styleEnter = stStyleHold, true
+		}
+	case tXmp, tNoembed, tNoframes, tTitle, tTextarea:
 		r.keepHandlers(view, ne, ov)
 		r.startRaw(id, false)
 	case tIframe:
@@ -1162,7 +1188,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.keepTag(view, ov)
 		}
 	case tBody:
-		if ov || r.att&(aBg|aOn|aLazy) == 0 {
+		if ov || r.att&(aBg|aOn|aLazy|aStyle) == 0 {
 			r.keepTag(view, ov)
 		} else {
 			r.fetchTag(view, ne, id, r.att)
@@ -1190,7 +1216,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 		r.keepHandlers(view, ne, ov)
 	default:
-		if ov || r.att&(aOn|aLazy) == 0 {
+		if ov || r.att&(aOn|aLazy|aStyle) == 0 {
 			r.keepTag(view, ov)
 		} else {
 			r.fetchTag(view, ne, id, r.att)
@@ -1202,7 +1228,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 // keepHandlers keeps a start tag that fetches nothing, but for the event
 // handlers that name a blocked tracker (removed).
 func (r *Rewriter) keepHandlers(view []byte, ne int, ov bool) {
-	if ov || r.att&aOn == 0 {
+	if ov || r.att&(aOn|aStyle) == 0 {
 		r.keepTag(view, ov)
 		return
 	}

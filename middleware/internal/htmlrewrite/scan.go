@@ -827,6 +827,7 @@ const (
 	aOn                     // an event handler (on...)
 	aLazy                   // a lazy loader's URL attribute (data-src, data-bg, ...)
 	aBg                     // background
+	aStyle                  // style
 )
 
 // attention classifies the attribute name b[s:e] (its first byte is c).
@@ -847,6 +848,10 @@ func attention(b []byte, s, e int, c byte) uint8 {
 	case 'b':
 		if n == 10 && eqFold(b[s:e], "background") {
 			return aBg
+		}
+	case 's':
+		if n == 5 && eqFold(b[s:e], "style") {
+			return aStyle
 		}
 	}
 	return 0
@@ -937,7 +942,7 @@ func findTagEnd(b []byte, i int) (end int, self bool, att uint8, ok bool) {
 
 // attFirst: first bytes of the attribute names attention looks at.
 var attFirst = func() (t [256]bool) {
-	for _, c := range "pPoOdDbB" {
+	for _, c := range "pPoOdDbBsS" {
 		t[c] = true
 	}
 	return t

@@ -54,6 +54,18 @@ var fetchVectors = []rwCase{
 	{"meta refresh", `<meta http-equiv="Refresh" content="0; URL='https://www.facebook.com/tr?id=1'">x`, `x`},
 	{"meta refresh decoded", `<meta http-equiv="re&#102;resh" content="5;url=https://www.facebook.com/tr">x`, `x`},
 
+	// CSS: the declaration or rule goes, the rest of the style stays.
+	{"style attribute url()", `<div style="color:red;background:url(https://www.facebook.com/tr?id=1)">x</div>`, `<div style="color:red;">x</div>`},
+	{"style attribute image-set()", `<div style="background-image:image-set(&quot;https://www.facebook.com/tr?id=1&quot; 1x);color:red">x</div>`, `<div style="color:red">x</div>`},
+	{"style attribute CSS escapes", `<p style='background:url("https://www\2e facebook.com/tr")'>x</p>`, `<p style="">x</p>`},
+	{"style attribute on an img", `<img src="/a.png" style="background:URL( //www.facebook.com/tr )">`, `<img src="/a.png" style="">`},
+	{"style element url()", `<style>.a{color:red}.b{background:url("https://www.facebook.com/tr?id=1");color:blue}</style>`, `<style>.a{color:red}.b{color:blue}</style>`},
+	{"style element @import url()", `<style>@import url(https://static.hotjar.com/x.css);.a{color:red}</style>`, `<style>.a{color:red}</style>`},
+	{"style element @import string", `<style>@import "//static.hotjar.com/x.css" screen;</style>`, `<style></style>`},
+	{"style element font-face", `<style>@font-face{font-family:x;src:url(//static.hotjar.com/f.woff2) format("woff2")}</style>`, `<style>@font-face{font-family:x;}</style>`},
+	{"style element image-set in media", `<style>@media (min-width:1px){.h{background:-webkit-image-set("https://www.facebook.com/tr" 1x)}}</style>`, `<style>@media (min-width:1px){.h{}}</style>`},
+	{"style element comment inside url", `<style>.h{background:url(https://www.face/**/book.com/tr)}</style>`, `<style>.h{background:url(https://www.face/**/book.com/tr)}</style>`},
+
 	// Undeclared beacons, however their size or hiding is spelled.
 	{"beacon width 1.0", `<img src="https://pixel.adnetwork.example/p.gif" width="1.0" height="1.0">x`, `x`},
 	{"beacon width &#49;", `<img src="https://pixel.adnetwork.example/p.gif" width="&#49;" height="&#48;">x`, `x`},
