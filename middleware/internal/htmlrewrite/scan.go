@@ -823,11 +823,11 @@ var isNameEnd = func() (t [256]bool) {
 // Attention bits: attribute names that make a tag matter whatever its
 // element.
 const (
-	aPing uint8 = 1 << iota // ping
-	aOn                     // an event handler (on...)
-	aLazy                   // a lazy loader's URL attribute (data-src, data-bg, ...)
-	aBg                     // background
-	aStyle                  // style
+	aPing  uint8 = 1 << iota // ping
+	aOn                      // an event handler (on...)
+	aLazy                    // a lazy loader's URL attribute (data-src, data-bg, ...)
+	aBg                      // background
+	aStyle                   // style
 )
 
 // attention classifies the attribute name b[s:e] (its first byte is c).
