@@ -186,6 +186,14 @@ func (rw *responseWriter) commit() {
 	h := rw.w.Header()
 	m := rw.m
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	if !m.reportOnly && m.filterTrackerHeaders(h, rw.status, m.grantedBits(rw.consent)) {
+		// A redirect to a tracker the visitor has not granted: answered
+		// without it, and without the handler's body.
+		rw.status = http.StatusNoContent
+		h.Del("Content-Length")
+		h.Del("Content-Type")
+		rw.body = io.Discard
+	}
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent)

@@ -2,6 +2,7 @@ package htmlrewrite
 
 import (
 	"bytes"
+	"strings"
 )
 
 // The attributes that make the browser fetch, per element, in one table:
@@ -596,4 +597,10 @@ func (r *Rewriter) svgFetch(view []byte, ne int, id tagID) {
 	} else {
 		r.keepTag(view, false)
 	}
+}
+
+// RefreshURL returns the URL of a Refresh header or <meta http-equiv>
+// value ("5; url=https://..."), "" when it names none.
+func RefreshURL(v string) string {
+	return string(refreshURL([]byte(strings.TrimSpace(v))))
 }
