@@ -40,7 +40,7 @@ func TestTrackerHeaders(t *testing.T) {
 			"Content-Security-Policy-Report-Only": {"script-src 'self'; report-to ga"},
 			"Reporting-Endpoints":                 {`ga="https://www.google-analytics.com/r", own="/r"`}},
 			200, map[string][]string{
-				"Content-Security-Policy-Report-Only": {"script-src 'self';"},
+				"Content-Security-Policy-Report-Only": {"script-src 'self'"},
 				"Reporting-Endpoints":                 {`own="/r"`}}, 200, -1},
 		{"Report-To group", map[string][]string{
 			"Report-To":               {`{"group":"t","max_age":1,"endpoints":[{"url":"https://www.google-analytics.com/r"}]}, {"group":"own","max_age":1,"endpoints":[{"url":"/r"}]}`},
