@@ -235,6 +235,8 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 	nAttrEdits := 0
 	elem := removesElement(id)
 	var seen uint64
+	r.curID = id
+	defer func() { r.curID = tOther }()
 	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
 		n := view[a.ns:a.ne]
 		if kind, idx := urlAttrIndex(id, n); kind != 0 {
@@ -298,6 +300,10 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 		case isAttr(n, "type"):
 			if !hasType {
 				typ, hasType = a, true
+			}
+		case id == tIframe && isAttr(n, "srcdoc"):
+			if a.hasVal && r.srcdoc(view, a) {
+				nAttrEdits++
 			}
 		case isAttr(n, "http-equiv"):
 			if !hasEquiv {

@@ -258,6 +258,9 @@ type Rewriter struct {
 	cssBuf     []byte // a CSS segment unescaped
 	cssOut     []byte // CSS with segments cut
 	spans      []cssSpan
+	curID      tagID  // the element whose URL is checked (for data: URLs)
+	dataBuf    []byte // a data: URL's content
+	nested     *Rewriter
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -295,6 +298,8 @@ func (r *Rewriter) Reset(dst io.Writer, m *Matcher, o Options) {
 		cssBuf:  shrink(r.cssBuf),
 		cssOut:  shrink(r.cssOut),
 		spans:   r.spans[:0],
+		dataBuf: shrink(r.dataBuf),
+		nested:  r.nested,
 	}
 }
 
@@ -1575,7 +1580,9 @@ func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 		r.state, r.stl = stScriptHold, len(view)
 		return true
 	}
+	r.curID = tScript
 	t, host, v := r.checkURL(view[src.vs:src.ve])
+	r.curID = tOther
 	if v != vBlocked {
 		r.kept("script", host, t)
 		r.keepTag(view, false)
@@ -1665,6 +1672,11 @@ func (r *Rewriter) checkURL(v []byte) (*Tracker, []byte, uint8) {
 func (r *Rewriter) checkDecoded(v []byte) (*Tracker, []byte, uint8) {
 	t, host := r.m.match(v)
 	if host == nil {
+		if judgesData(r.curID) {
+			if t, h := r.checkData(v); t != nil {
+				return t, stringBytes(h), vBlocked
+			}
+		}
 		if js := javascriptURL(v); js != nil {
 			// A javascript: URL is a script: judged on its text.
 			if t, h := r.matchScript(js); t != nil {

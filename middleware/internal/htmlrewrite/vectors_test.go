@@ -66,6 +66,17 @@ var fetchVectors = []rwCase{
 	{"style element image-set in media", `<style>@media (min-width:1px){.h{background:-webkit-image-set("https://www.facebook.com/tr" 1x)}}</style>`, `<style>@media (min-width:1px){.h{}}</style>`},
 	{"style element comment inside url", `<style>.h{background:url(https://www.face/**/book.com/tr)}</style>`, `<style>.h{background:url(https://www.face/**/book.com/tr)}</style>`},
 
+	// data: URLs judged on their content; srcdoc rewritten as markup.
+	{"data: iframe base64", `<iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9Imh0dHBzOi8vd3d3Lmdvb2dsZXRhZ21hbmFnZXIuY29tL2d0bS5qcyI+PC9zY3JpcHQ+"></iframe>y`, `y`},
+	{"data: iframe percent-encoded", `<iframe src="data:text/html,%3Cscript%20src%3D%22https%3A%2F%2Fwww.googletagmanager.com%2Fgtm.js%22%3E%3C%2Fscript%3E"></iframe>y`, `y`},
+	{"data: object", `<object data="data:text/html,&lt;img src=https://www.facebook.com/tr&gt;"></object>y`, `y`},
+	{"data: embed", `<embed src="data:image/svg+xml,<svg><image href='https://www.facebook.com/tr'/></svg>">y`, `y`},
+	{"data: script", `<script src="data:text/javascript;base64,aW1wb3J0KCJodHRwczovL3d3dy5jbGFyaXR5Lm1zL3RhZy94Iik="></script>y`, `y`},
+	{"data: stylesheet", `<link rel=stylesheet href="data:text/css,@import url(https://static.hotjar.com/x.css);">y`, `y`},
+	{"data: image kept", `<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="">`, `<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="">`},
+	{"srcdoc", `<iframe srcdoc="&lt;p&gt;hi&lt;/p&gt;&lt;script src=&quot;https://www.googletagmanager.com/gtm.js&quot;&gt;&lt;/script&gt;"></iframe>`, `<iframe srcdoc="&lt;p&gt;hi&lt;/p&gt;"></iframe>`},
+	{"srcdoc kept", `<iframe srcdoc="&lt;p&gt;hi&lt;/p&gt;"></iframe>`, `<iframe srcdoc="&lt;p&gt;hi&lt;/p&gt;"></iframe>`},
+
 	// Undeclared beacons, however their size or hiding is spelled.
 	{"beacon width 1.0", `<img src="https://pixel.adnetwork.example/p.gif" width="1.0" height="1.0">x`, `x`},
 	{"beacon width &#49;", `<img src="https://pixel.adnetwork.example/p.gif" width="&#49;" height="&#48;">x`, `x`},
