@@ -58,9 +58,23 @@ var lazyAttrs = []urlAttr{
 	{"data-lazy", akURL}, {"data-url", akURL}, {"data-iframe-src", akURL}, {"data-ll-src", akURL},
 }
 
+// lazyMask[len] has bit c-'a' set when a lazy attribute of that length has
+// c after "data-": most data-* attributes (data-id, data-theme) are told
+// apart with it alone, on the fast path.
+var lazyMask = func() (t [32]uint32) {
+	for _, l := range lazyAttrs {
+		t[len(l.name)] |= 1 << (l.name[5] - 'a')
+	}
+	return t
+}()
+
 // lazyAttrKind is the kind of a lazy loader attribute name, 0 for other names.
 func lazyAttrKind(n []byte) uint8 {
-	if len(n) < 7 || !eqFold(n[:5], "data-") {
+	if len(n) < 7 || len(n) >= len(lazyMask) {
+		return 0
+	}
+	c := n[5] | 0x20
+	if c < 'a' || c > 'z' || lazyMask[len(n)]&(1<<(c-'a')) == 0 || !eqFold(n[:5], "data-") {
 		return 0
 	}
 	for _, l := range lazyAttrs {
