@@ -364,7 +364,7 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 		if id == tBase {
 			r.setBase(view, ne)
 		}
-		if keptHost && elem {
+		if keptHost {
 			r.kept(kindName(id), r.keptBuf, keptT)
 		}
 		if len(r.edits) > 0 {

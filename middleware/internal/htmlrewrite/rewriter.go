@@ -98,7 +98,8 @@ type Removal struct {
 	// Kind is the element ("script", "img", "iframe", "embed", "object",
 	// "source", "link") or "ping" for a removed ping attribute.
 	Kind string
-	// Host is the URL's host as written in the page, or, for an inline
+	// Host is the URL's host as the URL parser makes it (lowercase,
+	// percent-decoded, IDNA-mapped, no trailing dot), or, for an inline
 	// script, the declared host found in its text.
 	Host string
 	// Tracker is the matching declaration, nil for an undeclared beacon.
@@ -112,9 +113,8 @@ type Removal struct {
 type TagEvent struct {
 	// Kind is the element, or "ping", as in Removal.
 	Kind string
-	// Host is the URL's host as written in the page, or, for an inline
-	// script, the declared host found in its text. Only valid during the
-	// call.
+	// Host is the URL's host as in Removal, or, for an inline script, the
+	// declared host found in its text. Only valid during the call.
 	Host []byte
 	// Tracker is the matching declaration, nil when none.
 	Tracker *Tracker
@@ -261,6 +261,7 @@ type Rewriter struct {
 	curID      tagID  // the element whose URL is checked (for data: URLs)
 	dataBuf    []byte // a data: URL's content
 	nested     *Rewriter
+	nbuf       []byte // a reported host normalised
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -1835,6 +1836,7 @@ func (r *Rewriter) markRemoved() {
 var separator = []byte("<!---->")
 
 func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
+	host = r.normReportHost(host)
 	if !deferred {
 		r.markRemoved()
 		if r.tagAdj && kind != "ping" {
@@ -1854,7 +1856,10 @@ func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
 
 // kept reports a kept element that loads from a third-party host.
 func (r *Rewriter) kept(kind string, host []byte, t *Tracker) {
-	if r.o.OnTag == nil || host == nil || r.o.SiteHost != "" && r.firstParty(host) {
+	if r.o.OnTag == nil || host == nil {
+		return
+	}
+	if host = r.normReportHost(host); r.o.SiteHost != "" && r.firstParty(host) {
 		return
 	}
 	r.o.OnTag(TagEvent{Kind: kind, Host: host, Tracker: t})

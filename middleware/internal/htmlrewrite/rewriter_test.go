@@ -390,7 +390,7 @@ func TestOnRemove(t *testing.T) {
 	want := []rep{
 		{"script", "www.googletagmanager.com", "Google Tag Manager", false},
 		{"script", "connect.facebook.net", "Meta Pixel", false},
-		{"img", "WWW.Facebook.com", "Meta Pixel", false},
+		{"img", "www.facebook.com", "Meta Pixel", false},
 		{"iframe", "www.youtube.com", "YouTube", false},
 		{"embed", "www.youtube.com", "YouTube", false},
 		{"object", "www.youtube.com", "YouTube", false},

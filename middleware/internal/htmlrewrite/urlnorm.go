@@ -192,3 +192,17 @@ func (m *Matcher) lookupURL(u []byte) (t *Tracker, host []byte) {
 	}
 	return m.lookup(h, path), host
 }
+
+// normReportHost is host as reports give it: normalised like the URL
+// parser does, in r's scratch buffer when it needs to change.
+func (r *Rewriter) normReportHost(host []byte) []byte {
+	if host == nil || !hostNeedsNorm(host) {
+		return host
+	}
+	n, ok := normHostBytes(r.nbuf[:0], host)
+	if !ok {
+		return host
+	}
+	r.nbuf = n
+	return n
+}
