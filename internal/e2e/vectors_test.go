@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/consentgate/consent/middleware"
 	"github.com/consentgate/consent/store"
 	"github.com/stretchr/testify/assert"
@@ -88,6 +89,16 @@ func TestFetchVectorsInChromium(t *testing.T) {
 			_, _ = io.WriteString(w, body)
 		})
 	}
+	// Response headers: a Link preload and a redirect to the tracker.
+	pages.HandleFunc("GET /headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "<"+ta.Origin()+"/link.css>; rel=preload; as=style, </ok.gif>; rel=preload; as=image")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, `<!doctype html><title>headers</title><p>x`)
+	})
+	pages.HandleFunc("GET /redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, ta.Origin()+"/redirect.gif", http.StatusFound)
+	})
 	pages.HandleFunc("GET /ok.gif", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/gif")
 		_, _ = w.Write(gif1x1)
@@ -101,20 +112,30 @@ func TestFetchVectorsInChromium(t *testing.T) {
 	plain := httptest.NewServer(pages)
 	t.Cleanup(plain.Close)
 
-	for _, path := range []string{"/all", "/base", "/refresh"} {
+	for _, path := range []string{"/all", "/base", "/refresh", "/headers", "/redirect"} {
 		t.Run(path, func(t *testing.T) {
 			tb := newTab(t, &site{srv: guarded})
-			tb.navigate(path)
+			if path == "/redirect" {
+				// Answered 204 without the redirect: Chromium aborts the
+				// navigation and stays where it was.
+				err := chromedp.Do(tb.ctx, chromedp.Navigate(tb.site.URL(path)))
+				if err != nil {
+					assert.Contains(t, err.Error(), "ERR_ABORTED")
+				}
+			} else {
+				tb.navigate(path)
+			}
 			time.Sleep(1500 * time.Millisecond) // media, frames and speculation rules load late
 			assert.Empty(t, toTracker(tb.log, hostA), "Chrome sent requests to tracker A for an undecided visitor")
 			require.NotEmpty(t, tb.log.To("127.0.0.1"), "the network log works: it saw the page itself")
+
 		})
 	}
 	assert.Empty(t, ta.Paths(), "tracker A received requests for an undecided visitor")
 
 	t.Run("control without the middleware", func(t *testing.T) {
 		tb := newTab(t, &site{srv: plain})
-		for _, path := range []string{"/all", "/base", "/refresh"} {
+		for _, path := range []string{"/all", "/base", "/refresh", "/headers", "/redirect"} {
 			tb.navigate(path)
 			settle()
 		}
@@ -123,7 +144,7 @@ func TestFetchVectorsInChromium(t *testing.T) {
 			/spec.html /a.gif /b.gif /c.gif /d.gif /e.gif /f.gif /g.gif /onload.gif /poster.gif /v.mp4
 			/v2.mp4 /c.vtt /a.mp3 /o.html /e.html /frame.html /srcdoc.gif /data.gif /table.gif /td.gif
 			/input.gif /style.gif /svg.gif /xlink.gif /fe.gif /use.svg /svg.js /svgonload.gif
-			/base.gif /base.js /refresh.html`)
+			/base.gif /base.js /refresh.html /link.css /redirect.gif`)
 		var paths []string
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 			paths = paths[:0]
