@@ -238,8 +238,8 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 		r.keepTag(view, false)
 		return false
 	}
-	var width, height, style, rel, typ, equiv, content attr
-	var hasW, hasH, hasStyle, hasRel, hasType, hasEquiv, hasContent, hidden bool
+	var width, height, style, rel, equiv, content attr
+	var hasW, hasH, hasStyle, hasRel, hasEquiv, hasContent, hidden bool
 	var bt *Tracker
 	bverdict := vRelative
 	var keptT *Tracker
@@ -251,6 +251,7 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 	var seen uint64
 	r.curID = id
 	defer func() { r.curID = tOther }()
+	inputImage := id == tInput && r.isImageInput(view, ne)
 	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
 		n := view[a.ns:a.ne]
 		if kind, idx := urlAttrIndex(id, n); kind != 0 {
@@ -260,8 +261,8 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 				continue
 			}
 			seen |= 1 << idx
-			if id == tInput && !isAttr(n, "src") {
-				continue
+			if id == tInput && !inputImage {
+				continue // only an image button fetches its src
 			}
 			t, host, v := r.checkAttr(view[a.vs:a.ve], kind)
 			if v == vBlocked && !elem {
@@ -311,10 +312,6 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 			if !hasRel {
 				rel, hasRel = a, true
 			}
-		case isAttr(n, "type"):
-			if !hasType {
-				typ, hasType = a, true
-			}
 		case id == tIframe && isAttr(n, "srcdoc"):
 			if a.hasVal && r.srcdoc(view, a) {
 				nAttrEdits++
@@ -333,13 +330,6 @@ func (r *Rewriter) fetchTag(view []byte, ne int, id tagID, att uint8) bool {
 	case tLink:
 		if !hasRel || !tokenIn(r.keyword(view[rel.vs:rel.ve]), fetchRels) {
 			bverdict, keptHost = vRelative, false
-		}
-	case tInput:
-		if !hasType || !eqFold(r.keyword(view[typ.vs:typ.ve]), "image") {
-			// Only an image button fetches its src: undo its edits.
-			if nAttrEdits > 0 {
-				r.edits = r.edits[:0]
-			}
 		}
 	case tMeta:
 		if hasEquiv && hasContent && eqFold(r.keyword(view[equiv.vs:equiv.ve]), "refresh") {
@@ -391,6 +381,16 @@ func attrVal(view []byte, a attr, has bool) []byte {
 		return nil
 	}
 	return view[a.vs:a.ve:a.ve]
+}
+
+// isImageInput: an <input> whose (first) type is image.
+func (r *Rewriter) isImageInput(view []byte, ne int) bool {
+	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
+		if isAttr(view[a.ns:a.ne], "type") {
+			return eqFold(r.keyword(view[a.vs:a.ve]), "image")
+		}
+	}
+	return false
 }
 
 func isAttr(n []byte, name string) bool { return len(n) == len(name) && eqFold(n, name) }

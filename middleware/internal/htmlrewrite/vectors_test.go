@@ -44,6 +44,7 @@ var fetchVectors = []rwCase{
 	{"area ping", `<map><area href="/x" ping="/p https://www.google-analytics.com/collect"></map>`, `<map><area href="/x"></map>`},
 	{"input type=image", `<form><input type="image" src="https://www.facebook.com/tr?id=1" alt="Go"></form>`, `<form><input type="image" alt="Go"></form>`},
 	{"input type=image decoded", `<form><input type="&#105;mage" src="https://www.facebook.com/tr?id=1"></form>`, `<form><input type="&#105;mage"></form>`},
+	{"input other type keeps src, loses handler", `<input type="text" src="https://www.facebook.com/tr" onfocus="load('https://www.clarity.ms/tag')">`, `<input type="text" src="https://www.facebook.com/tr">`},
 	{"svg image href", `<svg><image href="https://www.facebook.com/tr?id=1" width="1"/></svg>`, `<svg><image width="1"/></svg>`},
 	{"svg image xlink:href", `<svg><image xlink:href="https://www.facebook.com/tr?id=1"></image></svg>`, `<svg><image></image></svg>`},
 	{"svg feImage", `<svg><filter><feImage href="https://www.facebook.com/tr?id=1"/></filter></svg>`, `<svg><filter><feImage/></filter></svg>`},
