@@ -220,7 +220,10 @@ func (m *Matcher) Trackers() []Tracker {
 // embedded tabs and newlines are ignored as browsers do. Only absolute
 // http(s) URLs (any case, "\" taken for "/", userinfo and port ignored,
 // percent-encoded host bytes decoded) and scheme-relative "//host" URLs
-// can match; relative URLs and other schemes never do. It does not look at
+// can match; relative URLs and other schemes never do. The host and path are
+// normalised as the URL parser does (urlnorm.go: IDNA mapping, trailing
+// dots, dot segments), so every spelling of one URL meets the same
+// declaration. It does not look at
 // consent: the caller compares t.Category with the granted categories.
 func (m *Matcher) MatchURL(rawURL []byte) (t *Tracker, ok bool) {
 	if m == nil {
