@@ -891,7 +891,7 @@ func findTagEnd(b []byte, i int) (end int, self bool, att uint8, ok bool) {
 		for i < n && !isAttrNameEnd[b[i]] {
 			i++
 		}
-		if attFirst[c] {
+		if n := i - s; n < 32 && attLen[c]>>n&1 != 0 || n >= 32 && c|0x20 == 'o' {
 			att |= attention(b, s, i, c)
 		}
 		for i < n && tagClass[b[i]] == cWS {
@@ -940,10 +940,22 @@ func findTagEnd(b []byte, i int) (end int, self bool, att uint8, ok bool) {
 	return n, false, 0, false
 }
 
-// attFirst: first bytes of the attribute names attention looks at.
-var attFirst = func() (t [256]bool) {
-	for _, c := range "pPoOdDbBsS" {
-		t[c] = true
+// attLen[c] has bit n set when attention looks at names of n bytes that
+// start with c: most attribute names (src, class, alt, width) are passed
+// over with one lookup.
+var attLen = func() (t [256]uint32) {
+	set := func(c byte, mask uint32) {
+		t[c] |= mask
+		t[c-'a'+'A'] |= mask
+	}
+	set('p', 1<<4)
+	set('s', 1<<5)
+	set('b', 1<<10)
+	set('o', ^uint32(0)&^7)
+	for n, m := range lazyMask {
+		if m != 0 {
+			set('d', 1<<n)
+		}
 	}
 	return t
 }()
