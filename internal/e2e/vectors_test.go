@@ -52,6 +52,7 @@ var vectorPages = map[string]string{
 <svg width="10" height="10"><image href="T/svg.gif" width="10" height="10"/><image xlink:href="T/xlink.gif" width="1" height="1"/>
 <filter id="f"><feImage href="T/fe.gif"/></filter><use href="T/use.svg#x"/><script href="T/svg.js"></script></svg>
 <svg onload="new Image().src='T/svgonload.gif'"></svg>
+<svg><script>new Image().src='T/svginline.gif'</script></svg>
 </body></html>`,
 	"/base":    `<!doctype html><html><head><base href="T/"><title>base</title></head><body><img src="base.gif"><script src="base.js"></script></body></html>`,
 	"/refresh": `<!doctype html><html><head><meta http-equiv="refresh" content="0; url=T/refresh.html"><title>refresh</title></head><body><p>x</p></body></html>`,
@@ -143,7 +144,7 @@ func TestFetchVectorsInChromium(t *testing.T) {
 		want := strings.Fields(`/s.css /i.ico /p.gif /f.js /m.js /import.css /css.gif /t1.js /t2.js
 			/spec.html /a.gif /b.gif /c.gif /d.gif /e.gif /f.gif /g.gif /onload.gif /poster.gif /v.mp4
 			/v2.mp4 /c.vtt /a.mp3 /o.html /e.html /frame.html /srcdoc.gif /data.gif /table.gif /td.gif
-			/input.gif /style.gif /svg.gif /xlink.gif /fe.gif /use.svg /svg.js /svgonload.gif
+			/input.gif /style.gif /svg.gif /xlink.gif /fe.gif /use.svg /svg.js /svgonload.gif /svginline.gif
 			/base.gif /base.js /refresh.html /link.css /redirect.gif`)
 		var paths []string
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {

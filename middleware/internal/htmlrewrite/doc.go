@@ -45,7 +45,9 @@
 //     loaders' data-src, data-srcset, data-lazy-src, data-bg, ... as the
 //     URL of their element;
 //   - event handler attributes (on...) and javascript: URLs whose script
-//     names a tracker, read as inline scripts are;
+//     names a tracker, read as inline scripts are; an SVG <script> whose
+//     text does (its output held as a frame, up to MaxHoldBytes, until its
+//     end tag);
 //   - importmap and speculationrules scripts naming a tracker;
 //   - in CSS (<style> text, held like an inline script, and style
 //     attributes) the declaration or @import rule whose url(), image-set()

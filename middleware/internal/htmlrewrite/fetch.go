@@ -624,3 +624,34 @@ func (r *Rewriter) svgFetch(view []byte, ne int, id tagID) {
 func RefreshURL(v string) string {
 	return string(refreshURL([]byte(strings.TrimSpace(v))))
 }
+
+// svgScriptCheck closes the held SVG <script> frame as kept when its
+// element was closed by something else than its end tag (the foreign
+// content ended, or an enclosing element closed).
+func (r *Rewriter) svgScriptCheck() {
+	f := &r.frames[len(r.frames)-1]
+	if len(r.ns) < f.nsLen || len(r.fnames) < f.fnLen {
+		r.popFrame(false)
+	}
+}
+
+// svgScriptEnd decides on a held SVG <script> at its end tag: its text
+// (character references decoded, read as script) naming a blocked tracker
+// drops the element with its end tag, and it returns true; else the held
+// output is written and the end tag goes on as usual.
+func (r *Rewriter) svgScriptEnd(view []byte) bool {
+	f := r.frames[len(r.frames)-1]
+	if !f.holding || len(r.ns) != f.nsLen || len(r.fnames) != f.fnLen {
+		r.popFrame(false)
+		return false
+	}
+	t, host := r.matchHandler(r.hold[f.start+f.stl:])
+	if t == nil {
+		r.popFrame(false)
+		return false
+	}
+	r.popFrame(true)
+	r.closeForeign(r.endHash(view, false))
+	r.reportString("script", host, t, false)
+	return true
+}

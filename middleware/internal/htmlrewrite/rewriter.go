@@ -154,6 +154,7 @@ const (
 const (
 	fNoscript uint8 = iota
 	fObject
+	fSVGScript // an SVG <script>, held to judge its text at its end tag
 )
 
 type frame struct {
@@ -164,6 +165,9 @@ type frame struct {
 	content bool // something other than whitespace and comments was kept
 	start   int
 	depth   int // <object> nesting
+	// fSVGScript: the length of its (emitted) start tag, and the depths
+	// of the foreign frames and names while its element is open.
+	stl, nsLen, fnLen int
 }
 
 // Namespace frames.
@@ -625,7 +629,7 @@ func (r *Rewriter) popFrame(drop bool) {
 		if drop {
 			r.hold = r.hold[:f.start]
 			r.changed = true
-			if f.adj && f.kind == fNoscript {
+			if f.adj && (f.kind == fNoscript || f.kind == fSVGScript) {
 				r.hold = append(r.hold, separator...)
 			}
 		}
@@ -1097,6 +1101,9 @@ func (r *Rewriter) onTag(view []byte, ov bool) bool {
 
 // onTagID is onTag with the name known: it ends at view[ne].
 func (r *Rewriter) onTagID(view []byte, ne int, id tagID, ov bool) bool {
+	if n := len(r.frames); n > 0 && r.frames[n-1].kind == fSVGScript {
+		r.svgScriptCheck()
+	}
 	if r.isEnd {
 		r.endTag(view, id, ov)
 		return false
@@ -1110,6 +1117,16 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.popForeign()
 		} else {
 			r.foreignStart(view, ne, id, self, ov)
+			held := false
+			if id == tScript && !self && !ov && r.m != nil && r.m.cats&^r.o.Granted != 0 {
+				held = r.pushFrame(fSVGScript, true)
+			}
+			defer func() {
+				if held {
+					f := &r.frames[len(r.frames)-1]
+					f.stl, f.nsLen, f.fnLen = len(r.hold)-f.start, len(r.ns), len(r.fnames)
+				}
+			}()
 			if !ov && (id == tImage || id == tFeImage || id == tUse || id == tScript || r.att&(aOn|aStyle) != 0) {
 				r.svgFetch(view, ne, id)
 			} else {
@@ -1242,6 +1259,11 @@ func (r *Rewriter) keepHandlers(view []byte, ne int, ov bool) {
 }
 
 func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
+	if n := len(r.frames); n > 0 && r.frames[n-1].kind == fSVGScript && id == tScript && !ov && r.inForeign() {
+		if r.svgScriptEnd(view) {
+			return
+		}
+	}
 	if r.inForeign() {
 		if id == tBr || id == tP {
 			r.popForeign()
@@ -1289,7 +1311,9 @@ func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
 			break
 		}
 		for len(r.frames)-1 > k {
-			r.popFrame(true) // an unclosed removed <object> inside
+			// An unclosed removed <object> inside goes; anything else
+			// held inside stays.
+			r.popFrame(r.frames[len(r.frames)-1].kind == fObject)
 		}
 		f := r.frames[k]
 		if !ov {
