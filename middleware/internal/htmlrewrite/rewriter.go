@@ -856,7 +856,7 @@ func fastTag(b []byte, k int) (g int, id tagID, self bool, att uint8, ok bool) {
 	if e >= n {
 		return -1, 0, false, 0, false
 	}
-	if maybeHTMLTag[maybeIndex(b[p], e-p)] {
+	if maybeHTMLTag[maybeIndex(b[p], e-p)] && maybeHTMLLast[maybeIndex(b[e-1], e-p)] {
 		id = htmlTagID(b, p, e)
 	}
 	noAttrs := b[e] == '>'

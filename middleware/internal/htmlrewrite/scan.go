@@ -1014,8 +1014,10 @@ search:
 		fastTab, fastMagic = tab, magic
 		for name := range names {
 			maybeHTMLTag[maybeIndex(name[0], len(name))] = true
+			maybeHTMLLast[maybeIndex(name[len(name)-1], len(name))] = true
 		}
 		maybeHTMLTag[maybeIndex('p', 9)] = true // plaintext
+		maybeHTMLLast[maybeIndex('t', 9)] = true
 		return
 	}
 }
@@ -1023,6 +1025,10 @@ search:
 // maybeHTMLTag[(first letter & 31)<<4 | min(len, 15)] is set for the
 // first letters and lengths of the names htmlTagID knows.
 var maybeHTMLTag [512]bool
+
+// maybeHTMLLast is maybeHTMLTag for the last letters: together they tell
+// most names apart ("tr" from "td", "div" from "del") without htmlTagID.
+var maybeHTMLLast [512]bool
 
 // maybeIndex is the maybeHTMLTag index of a name starting with c, n bytes
 // long. It computes in int: in byte arithmetic the shift would drop the
