@@ -111,10 +111,12 @@ type SeenCookie struct {
 // SeenHost is one third-party host a kind of tag loads from.
 type SeenHost struct {
 	Host string `json:"host"`
-	// Kind is the tag: script, img, iframe, embed, object, source, link
-	// or ping; or inline-script for a host that the text of a kept inline
-	// script names (a loader that builds its tag at run time), counted
-	// once per script.
+	// Kind is the tag (script, img, iframe, frame, embed, object, source,
+	// video, audio, track, input, link, base, meta, body, table, td, th,
+	// image, feimage, use), or what in it: ping, handler (an event
+	// handler) or style (CSS); or inline-script for a host that the text
+	// of a kept inline script names (a loader that builds its tag at run
+	// time), counted once per script.
 	Kind string `json:"kind"`
 	// Tracker is the declared tracker's name, empty when undeclared.
 	Tracker string `json:"tracker,omitempty"`

@@ -211,6 +211,14 @@ func (rw *responseWriter) commit() {
 	h := rw.w.Header()
 	m := rw.m
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.pageKey())
+	if !m.reportOnly && m.filterTrackerHeaders(h, rw.status, rw.granted()) {
+		// A redirect to a tracker the visitor has not granted: answered
+		// without it, and without the handler's body.
+		rw.status = http.StatusNoContent
+		h.Del("Content-Length")
+		h.Del("Content-Type")
+		rw.body = io.Discard
+	}
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent, false)

@@ -31,28 +31,58 @@
 //     JavaScript MIME type or "module" (application/ld+json, importmap,
 //     text/template, text/plain, ...) are not executed by browsers and pass
 //     untouched;
-//   - <img>, <embed>, <source> (src, and every srcset candidate) as the tag
-//     alone; <iframe> (src) with its content and end tag; <object> (data)
-//     with its content up to the matching </object>;
-//   - <link rel=preconnect|dns-prefetch|preload|prefetch|modulepreload>
-//     whose href is a tracker;
-//   - a ping attribute of <a>/<area> naming a tracker (only the attribute);
-//   - with Options.Beacons, undeclared beacons: a 1×1 / 0×0 or hidden
-//     <img>/<iframe> whose src is on a third-party host no tracker declares
-//     (unless Options.BeaconAllowed);
+//   - every attribute that makes the browser fetch, from one table per
+//     element (fetch.go): src and srcset of img (and <image>, which the
+//     tree builder makes an img), embed, source, track, frame and input
+//     type=image; iframe src with its content and end tag; object data
+//     with its content up to the matching </object>; video and audio src
+//     and poster (the attribute only); link href and imagesrcset for every
+//     fetching rel (a token list, decoded); background of body, table, td
+//     and th (the attribute); ping of a and area (the attribute); SVG
+//     href/xlink:href of image, feImage, use and script (the attribute);
+//     a <base href> on a tracker (and relative URLs after a kept <base>
+//     resolve against it); <meta http-equiv=refresh> to a tracker; the lazy
+//     loaders' data-src, data-srcset, data-lazy-src, data-bg, ... as the
+//     URL of their element;
+//   - event handler attributes (on...) and javascript: URLs whose script
+//     names a tracker, read as inline scripts are; an SVG <script> whose
+//     text does (its output held as a frame, up to MaxHoldBytes, until its
+//     end tag);
+//   - importmap and speculationrules scripts naming a tracker;
+//   - in CSS (<style> text, held like an inline script, and style
+//     attributes) the declaration or @import rule whose url(), image-set()
+//     or @import names a tracker (css.go);
+//   - data: URLs of frames, objects, embeds, scripts and stylesheets whose
+//     decoded content names a tracker (dataurl.go); an iframe srcdoc is
+//     rewritten as markup by a nested Rewriter;
+//   - with Options.Beacons, undeclared beacons: an <img>, <iframe>,
+//     <frame> or <source> whose URL is on a third-party host no tracker
+//     declares (unless Options.BeaconAllowed), sized at most 1×1 by its
+//     attributes ("1", "1.0", "&#49;") or its inline CSS, or hidden
+//     (hidden, display:none, visibility:hidden, opacity:0, off-screen
+//     offsets) (beacon.go);
 //   - a <noscript> that a removal leaves holding only whitespace and
 //     comments goes with it.
+//
+// Tags whose name has no row in the table and no attribute that matters
+// (ping, on..., style, background, a lazy loader's) cost nothing beyond
+// finding their end: the fast path reads attribute names only.
 //
 // In Defer mode, scripts, images, iframes, embeds, objects and sources are
 // kept but made inert (see Defer); link hints and ping attributes are
 // removed as in Strip mode. Granted trackers pass byte for byte.
 //
-// Attribute values are entity-decoded (numeric references and the named
-// ones that can spell URL syntax, such as &amp; &sol; &colon;) before
-// matching. Removals apply in HTML content, including inside <template>
-// (its content runs once it is cloned); not inside SVG/MathML, where these
-// names are not HTML elements (an <img> or <embed> there breaks out to HTML
-// and is handled).
+// Attribute values are read as the browser reads them before matching:
+// character references decoded as the tokenizer decodes them (every named
+// reference, tested against golang.org/x/net/html), lists split after
+// decoding, and URLs normalised as the WHATWG URL parser does (urlnorm.go:
+// tabs and newlines, backslashes, percent-decoded and IDNA-mapped host,
+// trailing dots, dot segments). Inline script text is read as JavaScript
+// strings (\xHH, \uHHHH, \u{...}, \/, percent escapes) in a scratch buffer
+// when it holds an escape (jsdecode.go). Removals apply in HTML content,
+// including inside <template> (its content runs once it is cloned); in
+// SVG/MathML only the fetching href attributes and event handlers are
+// looked at (an <img> or <embed> there breaks out to HTML and is handled).
 //
 // # Tokenization
 //
@@ -66,7 +96,8 @@
 // inside quotes, and end tags with attributes. <noscript> content is parsed
 // as markup, as a browser with scripting disabled does, so that the pixels
 // it holds are found. Nothing is removed or injected inside a comment, a
-// script's text or an attribute value.
+// script's text or an attribute value, but for the edits above (a style
+// or srcdoc attribute rewritten, an attribute removed, CSS cut).
 //
 // # Streaming and memory
 //

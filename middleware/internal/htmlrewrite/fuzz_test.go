@@ -271,37 +271,41 @@ func trackerLeft(m *Matcher, granted uint64, out []byte) string {
 				if t, ok := m.MatchText([]byte(text.String()), granted); ok {
 					return bad("inline text naming " + t.Name)
 				}
-			case "img", "iframe", "embed", "source":
-				if src, ok := attr("src"); ok && refused(src) {
-					return bad("src=" + src)
+			default:
+				// Every fetching URL attribute of the element's row of
+				// fetchAttrs, and the lazy loaders' attributes.
+				id := lookupTag([]byte(n.Data))
+				if id == tImage {
+					id = tImg
 				}
-				if n.Data == "img" || n.Data == "source" {
-					if v, ok := attr("srcset"); ok && refusedSrcset(v) {
-						return bad("srcset=" + v)
+				if id == tLink {
+					rel, _ := attr("rel")
+					if !tokenIn([]byte(rel), fetchRels) {
+						break
 					}
 				}
-			case "object":
-				if d, ok := attr("data"); ok && refused(d) {
-					return bad("data=" + d)
-				}
-			case "link":
-				rel, _ := attr("rel")
-				href, _ := attr("href")
-				hint := false
-				for _, f := range asciiFields(strings.ToLower(rel)) {
-					for _, h := range hintRels {
-						hint = hint || f == h
+				if id == tInput {
+					if typ, _ := attr("type"); !strings.EqualFold(strings.TrimSpace(typ), "image") {
+						break
 					}
 				}
-				if hint && refused(href) {
-					return bad("hint href=" + href)
-				}
-			case "a", "area":
 				for _, a := range n.Attr {
-					if a.Namespace == "" && a.Key == "ping" {
+					if a.Namespace != "" {
+						continue
+					}
+					switch urlAttrKind(id, []byte(a.Key)) {
+					case akURL:
+						if refused(a.Val) {
+							return bad(a.Key + "=" + a.Val)
+						}
+					case akSrcset:
+						if refusedSrcset(a.Val) {
+							return bad(a.Key + "=" + a.Val)
+						}
+					case akList:
 						for _, u := range asciiFields(a.Val) {
 							if refused(u) {
-								return bad("ping=" + u)
+								return bad(a.Key + "=" + u)
 							}
 						}
 					}

@@ -126,7 +126,11 @@ func (r *Rewriter) lookupHost(host []byte) *Tracker {
 		return nil
 	}
 	var buf [maxHostBytes]byte
-	return r.m.lookup(foldHost(buf[:0], host), nil)
+	h, ok := normHostBytes(buf[:0], host)
+	if !ok {
+		return nil
+	}
+	return r.m.lookup(h, nil)
 }
 
 // slashAt returns the length of the slash written at text[i]: 1 for '/',

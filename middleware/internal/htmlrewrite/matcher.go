@@ -228,7 +228,10 @@ func (m *Matcher) Trackers() []Tracker {
 // embedded tabs and newlines are ignored as browsers do. Only absolute
 // http(s) URLs (any case, "\" taken for "/", userinfo and port ignored,
 // percent-encoded host bytes decoded) and scheme-relative "//host" URLs
-// can match; relative URLs and other schemes never do. It does not look at
+// can match; relative URLs and other schemes never do. The host and path are
+// normalised as the URL parser does (urlnorm.go: IDNA mapping, trailing
+// dots, dot segments), so every spelling of one URL meets the same
+// declaration. It does not look at
 // consent: the caller compares t.Category with the granted categories.
 func (m *Matcher) MatchURL(rawURL []byte) (t *Tracker, ok bool) {
 	if m == nil {
@@ -242,41 +245,10 @@ func (m *Matcher) MatchURL(rawURL []byte) (t *Tracker, ok bool) {
 	return t, t != nil
 }
 
-// match looks up u, which must contain no tab or newline. host is the URL's
-// host (as written, not lowercased), nil when u is not absolute.
+// match looks up u (see lookupURL in urlnorm.go). host is the URL's host
+// as written, not lowercased, nil when u is not absolute.
 func (m *Matcher) match(u []byte) (t *Tracker, host []byte) {
-	host, path, ok := splitURL(u)
-	if !ok {
-		return nil, nil
-	}
-	if m == nil || len(host) > 253 {
-		return nil, host
-	}
-	for _, c := range host {
-		if c >= 'A' && c <= 'Z' || c == '%' {
-			var buf [256]byte
-			return m.lookup(foldHost(buf[:0], host), path), host
-		}
-	}
-	return m.lookup(host, path), host
-}
-
-// foldHost appends host lowercased and percent-decoded (the URL parser
-// decodes the host: "www.googletagmanager%2Ecom" is that host), without
-// trailing dots.
-func foldHost(dst, host []byte) []byte {
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if c == '%' && i+2 < len(host) && isHex(host[i+1]) && isHex(host[i+2]) {
-			c = unhex(host[i+1])<<4 | unhex(host[i+2])
-			i += 2
-		}
-		dst = append(dst, lower(c))
-	}
-	for len(dst) > 0 && dst[len(dst)-1] == '.' {
-		dst = dst[:len(dst)-1]
-	}
-	return dst
+	return m.lookupURL(u)
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' }

@@ -101,7 +101,8 @@ type Removal struct {
 	// Kind is the element ("script", "img", "iframe", "embed", "object",
 	// "source", "link") or "ping" for a removed ping attribute.
 	Kind string
-	// Host is the URL's host as written in the page, or, for an inline
+	// Host is the URL's host as the URL parser makes it (lowercase,
+	// percent-decoded, IDNA-mapped, no trailing dot), or, for an inline
 	// script, the declared host found in its text.
 	Host string
 	// Tracker is the matching declaration, nil for an undeclared beacon.
@@ -115,9 +116,8 @@ type Removal struct {
 type TagEvent struct {
 	// Kind is the element, or "ping", as in Removal.
 	Kind string
-	// Host is the URL's host as written in the page, or, for an inline
-	// script, the declared host found in its text. Only valid during the
-	// call.
+	// Host is the URL's host as in Removal, or, for an inline script, the
+	// declared host found in its text. Only valid during the call.
 	Host []byte
 	// Tracker is the matching declaration, nil when none.
 	Tracker *Tracker
@@ -140,6 +140,7 @@ const (
 	stScriptHold // inline script text held for the decision (token held)
 	stEndTail    // rest of the end tag of a raw text element
 	stPlain      // after <plaintext>
+	stStyleHold  // <style> text held to cut what fetches trackers (token held)
 )
 
 // Comment scanner states.
@@ -156,6 +157,7 @@ const (
 const (
 	fNoscript uint8 = iota
 	fObject
+	fSVGScript // an SVG <script>, held to judge its text at its end tag
 )
 
 type frame struct {
@@ -166,6 +168,9 @@ type frame struct {
 	content bool // something other than whitespace and comments was kept
 	start   int
 	depth   int // <object> nesting
+	// fSVGScript: the length of its (emitted) start tag, and the depths
+	// of the foreign frames and names while its element is open.
+	stl, nsLen, fnLen int
 }
 
 // Namespace frames.
@@ -251,7 +256,24 @@ type Rewriter struct {
 	edits []edit
 	cat   []byte
 
-	inlineSeen int // hosts of kept inline scripts reported on this page
+	inlineSeen int    // hosts of kept inline scripts reported on this page
+	att        uint8  // attention bits of the tag at hand (see attention)
+	base       []byte // the first kept <base href>, when absolute
+	baseSeen   bool
+	hostBuf    []byte // host of the deciding URL of the tag at hand
+	keptBuf    []byte // host of its first kept third-party URL
+	kw         []byte // decoded keyword attribute or handler
+	lst        []byte // decoded srcset or ping list
+	rbuf       []byte // relative URL resolved against base
+	js, js2    []byte // script text read as JavaScript strings
+	styleEnter bool   // stStyleHold starts at the current index
+	cssBuf     []byte // a CSS segment unescaped
+	cssOut     []byte // CSS with segments cut
+	spans      []cssSpan
+	curID      tagID  // the element whose URL is checked (for data: URLs)
+	dataBuf    []byte // a data: URL's content
+	nested     *Rewriter
+	nbuf       []byte // a reported host normalised
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -278,6 +300,19 @@ func (r *Rewriter) Reset(dst io.Writer, m *Matcher, o Options) {
 		dec:    r.dec[:0],
 		edits:  r.edits[:0],
 		cat:    r.cat[:0],
+
+		hostBuf: r.hostBuf[:0],
+		keptBuf: r.keptBuf[:0],
+		kw:      r.kw[:0],
+		lst:     shrink(r.lst),
+		rbuf:    r.rbuf[:0],
+		js:      shrink(r.js),
+		js2:     shrink(r.js2),
+		cssBuf:  shrink(r.cssBuf),
+		cssOut:  shrink(r.cssOut),
+		spans:   r.spans[:0],
+		dataBuf: shrink(r.dataBuf),
+		nested:  r.nested,
 	}
 }
 
@@ -347,6 +382,9 @@ func (r *Rewriter) Close() error {
 	case stScriptHold:
 		r.decideScript(r.tok, true)
 		r.tok = r.tok[:0]
+	case stStyleHold:
+		r.decideStyle(r.tok, false)
+		r.tok = r.tok[:0]
 	}
 	r.state = stData
 	r.giveUp()
@@ -402,6 +440,8 @@ func (r *Rewriter) process(b []byte) {
 			i = j
 		case stScriptHold:
 			i = r.scriptHold(b, i)
+		case stStyleHold:
+			i = r.styleHold(b, i)
 		case stEndTail:
 			j, done := r.tsc.scan(b, i)
 			r.raw(b[i:j])
@@ -418,7 +458,13 @@ func (r *Rewriter) process(b []byte) {
 		return
 	}
 	switch r.state {
-	case stLT, stTag, stScriptHold:
+	case stLT, stTag, stScriptHold, stStyleHold:
+		if r.styleEnter {
+			// The <style> start tag ended this input: its text starts
+			// in the next one.
+			r.styleEnter = false
+			r.ts, r.tok = len(b), r.tok[:0]
+		}
 		r.appendTok(b[r.ts:])
 		r.ts = 0
 	}
@@ -591,7 +637,7 @@ func (r *Rewriter) popFrame(drop bool) {
 		if drop {
 			r.hold = r.hold[:f.start]
 			r.changed = true
-			if f.adj && f.kind == fNoscript {
+			if f.adj && (f.kind == fNoscript || f.kind == fSVGScript) {
 				r.hold = append(r.hold, separator...)
 			}
 		}
@@ -747,7 +793,7 @@ func (r *Rewriter) data(b []byte, i int) int {
 			r.emit(b[start:])
 			return len(b)
 		}
-		g, id, self, ok := fastTag(b, k)
+		g, id, self, att, ok := fastTag(b, k)
 		if g < 0 {
 			i = k
 			break
@@ -768,6 +814,7 @@ func (r *Rewriter) data(b []byte, i int) int {
 		for ne < g && !isNameEnd[b[ne]] {
 			ne++
 		}
+		r.att = att
 		if r.onTagID(b[k:g], ne-k, id, false) {
 			r.state = stScriptHold
 			return g // an inline script held from b[k]
@@ -795,57 +842,59 @@ func (r *Rewriter) data(b []byte, i int) int {
 
 // fastTag looks at the tag at b[k] ('<') in HTML content outside any
 // frame. g < 0: not a complete tag within MaxTagBytes (the general path
-// takes it). ok: it needs nothing and ends at g. Otherwise it matters: id
-// and self describe it.
-func fastTag(b []byte, k int) (g int, id tagID, self, ok bool) {
+// takes it). ok: it needs nothing and ends at g. Otherwise it matters: id,
+// self and the attention bits of its attributes describe it.
+func fastTag(b []byte, k int) (g int, id tagID, self bool, att uint8, ok bool) {
 	n := len(b)
 	p := k + 1
 	if p+1 >= n {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
 	end := b[p] == '/'
 	if end {
 		p++
 	}
 	if !isAlpha(b[p]) {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
 	e := p + 1
 	for e < n && !isNameEnd[b[e]] {
 		e++
 	}
 	if e >= n {
-		return -1, 0, false, false
+		return -1, 0, false, 0, false
 	}
-	if maybeHTMLTag[maybeIndex(b[p], e-p)] {
+	if maybeHTMLTag[maybeIndex(b[p], e-p)] && maybeHTMLLast[maybeIndex(b[e-1], e-p)] {
 		id = htmlTagID(b, p, e)
 	}
-	if b[e] == '>' {
+	noAttrs := b[e] == '>'
+	if noAttrs {
 		g = e + 1
 	} else {
 		lim := n
 		if lim-k > MaxTagBytes {
 			lim = k + MaxTagBytes
 		}
-		var found, ping bool
-		g, self, ping, found = findTagEndPing(b[:lim], e)
+		var found bool
+		g, self, att, found = findTagEnd(b[:lim], e)
 		if !found {
-			return -1, 0, false, false
+			return -1, 0, false, 0, false
 		}
-		if id == tA || id == tArea {
-			return g, id, self, end || !ping
-		}
-	}
-	switch id {
-	case tOther:
-		return g, id, self, true
-	case tA, tArea:
-		return g, id, self, true
-	case tTemplate:
-		return g, id, self, false
 	}
 	// Without frames, end tags other than </template> need nothing.
-	return g, id, self, end
+	switch id {
+	case tOther:
+		return g, id, self, att, att&(aOn|aLazy|aStyle) == 0
+	case tA, tArea:
+		return g, id, self, att, end || att&(aPing|aOn|aLazy|aStyle) == 0
+	case tTable, tTd, tTh:
+		return g, id, self, att, end || att&(aBg|aOn|aLazy|aStyle) == 0
+	case tFrame, tImage, tInput, tVideo, tAudio, tTrack, tBase, tMeta:
+		return g, id, self, att, end || noAttrs
+	case tTemplate:
+		return g, id, self, att, false
+	}
+	return g, id, self, att, end
 }
 
 // Kinds of markup after '<'.
@@ -1051,11 +1100,18 @@ func (r *Rewriter) onTag(view []byte, ov bool) bool {
 			ne++
 		}
 	}
+	r.att = 0
+	if !ov && !r.isEnd {
+		r.att = tagAttention(view, ne)
+	}
 	return r.onTagID(view, ne, id, ov)
 }
 
 // onTagID is onTag with the name known: it ends at view[ne].
 func (r *Rewriter) onTagID(view []byte, ne int, id tagID, ov bool) bool {
+	if n := len(r.frames); n > 0 && r.frames[n-1].kind == fSVGScript {
+		r.svgScriptCheck()
+	}
 	if r.isEnd {
 		r.endTag(view, id, ov)
 		return false
@@ -1069,7 +1125,21 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.popForeign()
 		} else {
 			r.foreignStart(view, ne, id, self, ov)
-			r.keepTag(view, ov)
+			held := false
+			if id == tScript && !self && !ov && r.m != nil && r.m.cats&^r.o.Granted != 0 {
+				held = r.pushFrame(fSVGScript, true)
+			}
+			defer func() {
+				if held {
+					f := &r.frames[len(r.frames)-1]
+					f.stl, f.nsLen, f.fnLen = len(r.hold)-f.start, len(r.ns), len(r.fnames)
+				}
+			}()
+			if !ov && (id == tImage || id == tFeImage || id == tUse || id == tScript || r.att&(aOn|aStyle) != 0) {
+				r.svgFetch(view, ne, id)
+			} else {
+				r.keepTag(view, ov)
+			}
 			return false
 		}
 	}
@@ -1094,28 +1164,36 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 	}
 	switch id {
 	case tHead:
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 		if r.o.InjectHead != nil && !r.headInjected && r.topLevel() {
 			r.injectHead()
 		}
 	case tScript:
 		return r.scriptStart(view, ne, ov)
-	case tStyle, tXmp, tNoembed, tNoframes, tTitle, tTextarea:
-		r.keepTag(view, ov)
+	case tStyle:
+		r.keepHandlers(view, ne, ov)
+		r.startRaw(id, false)
+		if r.m != nil && r.m.cats&^r.o.Granted != 0 {
+			// The text is held from the end of the start tag on.
+			r.state, r.styleEnter = stStyleHold, true
+		}
+	case tXmp, tNoembed, tNoframes, tTitle, tTextarea:
+		r.keepHandlers(view, ne, ov)
 		r.startRaw(id, false)
 	case tIframe:
 		drop := false
 		if ov {
 			r.keepTag(view, ov)
 		} else {
-			drop = r.media(view, ne, id)
+			drop = r.fetchTag(view, ne, id, r.att)
 		}
 		r.startRaw(tIframe, drop)
-	case tImg, tEmbed, tSource:
+	case tImg, tImage, tEmbed, tSource, tFrame, tInput, tVideo, tAudio, tTrack, tBase, tMeta,
+		tTable, tTd, tTh, tLink, tA, tArea:
 		if ov {
 			r.keepTag(view, ov)
 		} else {
-			r.media(view, ne, id)
+			r.fetchTag(view, ne, id, r.att)
 		}
 	case tObject:
 		if n := len(r.frames); n > 0 && r.frames[n-1].kind == fObject {
@@ -1123,7 +1201,7 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 		}
 		if ov {
 			r.keepTag(view, ov)
-		} else if r.media(view, ne, id) {
+		} else if r.fetchTag(view, ne, id, r.att) {
 			if n := len(r.frames); n > 0 && r.frames[n-1].kind == fObject {
 				r.frames[n-1].depth-- // the removed object has its own frame
 			}
@@ -1131,14 +1209,6 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 				// Too deep to track: only the start tag goes.
 				r.markRemoved()
 			}
-		}
-	case tLink:
-		if ov || !r.link(view, ne) {
-			r.keepTag(view, ov)
-		}
-	case tA, tArea:
-		if ov || !r.ping(view, ne) {
-			r.keepTag(view, ov)
 		}
 	case tNoscript:
 		if r.pushFrame(fNoscript, !ov) {
@@ -1149,7 +1219,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			r.keepTag(view, ov)
 		}
 	case tBody:
-		r.keepTag(view, ov)
+		if ov || r.att&(aBg|aOn|aLazy|aStyle) == 0 {
+			r.keepTag(view, ov)
+		} else {
+			r.fetchTag(view, ne, id, r.att)
+		}
 		if !r.injected && r.o.Inject != nil && r.tmplDepth == 0 && len(r.frames) == 0 {
 			r.injected = true
 			if len(r.o.Inject) > 0 {
@@ -1158,11 +1232,11 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			}
 		}
 	case tPlaintext:
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 		r.state = stPlain
 	case tTemplate:
 		r.tmplDepth++
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 	case tSvg, tMath:
 		if !self {
 			k, h := nsSVG, hashSVG
@@ -1171,14 +1245,33 @@ func (r *Rewriter) startTag(view []byte, ne int, id tagID, self, ov bool) bool {
 			}
 			r.pushNS(k, id, h)
 		}
-		r.keepTag(view, ov)
+		r.keepHandlers(view, ne, ov)
 	default:
-		r.keepTag(view, ov)
+		if ov || r.att&(aOn|aLazy|aStyle) == 0 {
+			r.keepTag(view, ov)
+		} else {
+			r.fetchTag(view, ne, id, r.att)
+		}
 	}
 	return false
 }
 
+// keepHandlers keeps a start tag that fetches nothing, but for the event
+// handlers that name a blocked tracker (removed).
+func (r *Rewriter) keepHandlers(view []byte, ne int, ov bool) {
+	if ov || r.att&(aOn|aStyle) == 0 {
+		r.keepTag(view, ov)
+		return
+	}
+	r.svgFetch(view, ne, tOther)
+}
+
 func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
+	if n := len(r.frames); n > 0 && r.frames[n-1].kind == fSVGScript && id == tScript && !ov && r.inForeign() {
+		if r.svgScriptEnd(view) {
+			return
+		}
+	}
 	if r.inForeign() {
 		if id == tBr || id == tP {
 			r.popForeign()
@@ -1226,7 +1319,9 @@ func (r *Rewriter) endTag(view []byte, id tagID, ov bool) {
 			break
 		}
 		for len(r.frames)-1 > k {
-			r.popFrame(true) // an unclosed removed <object> inside
+			// An unclosed removed <object> inside goes; anything else
+			// held inside stays.
+			r.popFrame(r.frames[len(r.frames)-1].kind == fObject)
 		}
 		f := r.frames[k]
 		if !ov {
@@ -1484,17 +1579,6 @@ func executableType(v []byte) bool {
 	return false
 }
 
-// urlRulesType reports speculation rules, whose text lists URLs the browser
-// prefetches or prerenders by itself: a Content-Security-Policy does not
-// govern those requests (they are navigations), so the rewriter judges the
-// text like an inline script's. Import maps stay: they load nothing by
-// themselves, an import does, which the policy governs, and removing one
-// would break every module that imports through it.
-func urlRulesType(v []byte) bool {
-	v = bytes.TrimFunc(v, func(c rune) bool { return c < 0x80 && isWS(byte(c)) })
-	return eqFold(v, "speculationrules")
-}
-
 func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 	r.ss = scriptScan{}
 	if ov {
@@ -1513,20 +1597,28 @@ func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 		}
 	}
 	r.state, r.rawDrop, r.rules = stScript, false, false
-	if hasType && !executableType(view[typ.vs:typ.ve]) {
-		if !hasSrc && urlRulesType(view[typ.vs:typ.ve]) {
-			r.rules = true
-			r.state, r.stl = stScriptHold, len(view)
-			return true
+	if hasType {
+		if tv := r.keyword(view[typ.vs:typ.ve]); !executableType(tv) {
+			if !hasSrc && (eqFold(tv, "importmap") || eqFold(tv, "speculationrules")) {
+				// JSON that makes the browser fetch the URLs it names:
+				// held and judged on its text like an inline script, and
+				// removed, not deferred, in Defer mode (an inert copy
+				// could never be switched on as rules).
+				r.rules = true
+				r.state, r.stl = stScriptHold, len(view)
+				return true
+			}
+			r.keepTag(view, false)
+			return false
 		}
-		r.keepTag(view, false)
-		return false
 	}
 	if !hasSrc {
 		r.state, r.stl = stScriptHold, len(view)
 		return true
 	}
+	r.curID = tScript
 	t, host, v := r.checkURL(view[src.vs:src.ve])
+	r.curID = tOther
 	if v != vBlocked {
 		r.kept("script", host, t)
 		r.keepTag(view, false)
@@ -1568,7 +1660,7 @@ func (r *Rewriter) decideScript(view []byte, partial bool) {
 	if stl > len(view) {
 		stl = len(view)
 	}
-	t, host := r.m.matchText(view[stl:], r.o.Granted)
+	t, host := r.matchScript(view[stl:])
 	drop := false
 	switch {
 	case t == nil:
@@ -1601,6 +1693,8 @@ const (
 	vBlocked                 // a declared tracker whose category is not granted
 )
 
+// checkURL judges one URL attribute value (character references not yet
+// decoded). The host is valid until the next check.
 func (r *Rewriter) checkURL(v []byte) (*Tracker, []byte, uint8) {
 	for k := 0; k < len(v); k++ {
 		if c := v[k]; c == '&' || c == '\t' || c == '\n' || c == '\r' {
@@ -1609,10 +1703,36 @@ func (r *Rewriter) checkURL(v []byte) (*Tracker, []byte, uint8) {
 			break
 		}
 	}
+	return r.checkDecoded(v)
+}
+
+// checkDecoded is checkURL for a value whose character references are
+// decoded and whose tabs and newlines are gone.
+func (r *Rewriter) checkDecoded(v []byte) (*Tracker, []byte, uint8) {
 	t, host := r.m.match(v)
+	if host == nil {
+		if judgesData(r.curID) {
+			if t, h := r.checkData(v); t != nil {
+				return t, stringBytes(h), vBlocked
+			}
+		}
+		if js := javascriptURL(v); js != nil {
+			// A javascript: URL is a script: judged on its text.
+			if t, h := r.matchScript(js); t != nil {
+				return t, stringBytes(h), vBlocked
+			}
+			return nil, nil, vRelative
+		}
+		if r.base == nil || len(v) == 0 || hasScheme(v) {
+			return nil, nil, vRelative
+		}
+		// Relative to a <base> on another host.
+		r.rbuf = r.resolveBase(r.rbuf[:0], v)
+		if t, host = r.m.match(r.rbuf); host == nil {
+			return nil, nil, vRelative
+		}
+	}
 	switch {
-	case host == nil:
-		return nil, nil, vRelative
 	case t == nil:
 		return nil, host, vUndeclared
 	case r.o.Granted&(1<<t.Category) != 0:
@@ -1657,91 +1777,6 @@ func srcsetURLs(v []byte, f func(u []byte) bool) bool {
 	return false
 }
 
-var kindNames = [...]string{tImg: "img", tIframe: "iframe", tEmbed: "embed", tObject: "object",
-	tSource: "source", tLink: "link", tScript: "script"}
-
-// media decides on img, iframe, embed, object and source. It emits the tag
-// kept or deferred, or drops it, and returns true when it was removed
-// (Strip) or is an object to remove with its content.
-func (r *Rewriter) media(view []byte, ne int, id tagID) bool {
-	if !mayHaveAbsoluteURL(view[ne:]) {
-		// Most images on a page are the site's own, by relative URL.
-		r.keepTag(view, false)
-		return false
-	}
-	var url, srcset, width, height, style attr
-	var hasURL, hasSrcset, hasW, hasH, hasStyle, hidden bool
-	urlName := "src"
-	if id == tObject {
-		urlName = "data"
-	}
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		n := view[a.ns:a.ne]
-		switch len(n) {
-		case 3, 4:
-			if !hasURL && eqFold(n, urlName) {
-				url, hasURL = a, true
-			}
-		case 6:
-			if !hasSrcset && id != tObject && eqFold(n, "srcset") {
-				srcset, hasSrcset = a, true
-			} else if !hasH && eqFold(n, "height") {
-				height, hasH = a, true
-			} else if eqFold(n, "hidden") {
-				hidden = true
-			}
-		case 5:
-			if !hasW && eqFold(n, "width") {
-				width, hasW = a, true
-			} else if !hasStyle && eqFold(n, "style") {
-				style, hasStyle = a, true
-			}
-		}
-	}
-	var t *Tracker
-	var host []byte
-	verdict := vRelative
-	if hasURL {
-		t, host, verdict = r.checkURL(view[url.vs:url.ve])
-	}
-	if verdict != vBlocked && hasSrcset && (id == tImg || id == tSource) {
-		srcsetURLs(view[srcset.vs:srcset.ve], func(u []byte) bool {
-			t2, h2, v2 := r.checkURL(u)
-			if v2 == vBlocked {
-				t, host, verdict = t2, h2, v2
-				return true
-			}
-			return false
-		})
-	}
-	cat := uint8(0)
-	switch {
-	case verdict == vBlocked:
-		cat = t.Category
-	case verdict == vUndeclared && (id == tImg || id == tIframe) && r.o.Beacons && !r.o.BeaconAllowed &&
-		r.o.SiteHost != "" && !r.firstParty(host) &&
-		(hidden || hasStyle && hiddenStyle(view[style.vs:style.ve]) ||
-			hasW && hasH && tinyDim(view[width.vs:width.ve]) && tinyDim(view[height.vs:height.ve])):
-		t, cat = nil, r.o.BeaconCategory
-	default:
-		r.kept(kindNames[id], host, t)
-		r.keepTag(view, false)
-		return false
-	}
-	kind := kindNames[id]
-	if r.o.Mode == Defer {
-		if id == tObject {
-			r.deferTag(view, ne, cat, false, "data")
-		} else {
-			r.deferTag(view, ne, cat, false, "src", "srcset")
-		}
-		r.report(kind, host, t, true)
-		return false
-	}
-	r.report(kind, host, t, false)
-	return true
-}
-
 func (r *Rewriter) firstParty(host []byte) bool {
 	site := r.o.SiteHost
 	for len(site) > 0 && site[len(site)-1] == '.' {
@@ -1765,147 +1800,6 @@ func hostWithin(host []byte, site string) bool {
 		}
 	}
 	return len(host) == len(site) || host[len(host)-len(site)-1] == '.'
-}
-
-func tinyDim(v []byte) bool {
-	v = bytes.TrimFunc(v, func(c rune) bool { return c < 0x80 && isWS(byte(c)) })
-	if len(v) > 2 && eqFold(v[len(v)-2:], "px") {
-		v = v[:len(v)-2]
-	}
-	return len(v) == 1 && (v[0] == '0' || v[0] == '1')
-}
-
-// hiddenStyle finds display:none or visibility:hidden in a style value,
-// ignoring case and whitespace.
-func hiddenStyle(v []byte) bool {
-	var buf [512]byte
-	n := 0
-	for _, c := range v {
-		if isWS(c) {
-			continue
-		}
-		if n == len(buf) {
-			break
-		}
-		buf[n] = lower(c)
-		n++
-	}
-	s := buf[:n]
-	return bytes.Contains(s, displayNone) || bytes.Contains(s, visibilityHidden)
-}
-
-var (
-	displayNone      = []byte("display:none")
-	visibilityHidden = []byte("visibility:hidden")
-)
-
-var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload"}
-
-// link removes resource hints to blocked trackers (in both modes).
-func (r *Rewriter) link(view []byte, ne int) bool {
-	var rel, href attr
-	var hasRel, hasHref bool
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		n := view[a.ns:a.ne]
-		if !hasRel && eqFold(n, "rel") {
-			rel, hasRel = a, true
-		} else if !hasHref && eqFold(n, "href") {
-			href, hasHref = a, true
-		}
-	}
-	if !hasRel || !hasHref {
-		return false
-	}
-	hint := false
-	v := view[rel.vs:rel.ve]
-	for i := 0; i < len(v) && !hint; {
-		for i < len(v) && isWS(v[i]) {
-			i++
-		}
-		s := i
-		for i < len(v) && !isWS(v[i]) {
-			i++
-		}
-		for _, h := range hintRels {
-			if eqFold(v[s:i], h) {
-				hint = true
-				break
-			}
-		}
-	}
-	if !hint {
-		return false
-	}
-	t, host, verdict := r.checkURL(view[href.vs:href.ve])
-	if verdict != vBlocked {
-		r.kept("link", host, t)
-		return false
-	}
-	r.report("link", host, t, false)
-	return true
-}
-
-// ping removes ping attributes that name a blocked tracker (in both modes).
-func (r *Rewriter) ping(view []byte, ne int) bool {
-	if !mayHavePing(view) {
-		return false
-	}
-	r.edits = r.edits[:0]
-	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
-		if !a.hasVal || !eqFold(view[a.ns:a.ne], "ping") {
-			continue
-		}
-		v := view[a.vs:a.ve]
-		var t *Tracker
-		var host []byte
-		for k := 0; k < len(v); {
-			for k < len(v) && isWS(v[k]) {
-				k++
-			}
-			s := k
-			for k < len(v) && !isWS(v[k]) {
-				k++
-			}
-			if s < k {
-				if t2, h2, verdict := r.checkURL(v[s:k]); verdict == vBlocked {
-					t, host = t2, h2
-					break
-				}
-			}
-		}
-		if t == nil {
-			continue
-		}
-		s := a.ns
-		for s > ne && isWS(view[s-1]) {
-			s--
-		}
-		r.edits = append(r.edits, edit{pos: s, del: a.end - s})
-		r.report("ping", host, t, false)
-	}
-	if len(r.edits) == 0 {
-		return false
-	}
-	r.emitEdits(view)
-	return true
-}
-
-// mayHavePing is a quick check for "ping" before an '='.
-func mayHavePing(view []byte) bool {
-	for k := 0; ; {
-		j := bytes.IndexByte(view[k:], '=')
-		if j < 0 {
-			return false
-		}
-		e := k + j
-		for e > 0 && isWS(view[e-1]) {
-			e--
-		}
-		if e >= 4 && eqFold(view[e-4:e], "ping") {
-			return true
-		}
-		k += j + 1
-	}
 }
 
 // deferTag emits the tag made inert: data-consent-category (and, for a
@@ -1980,6 +1874,7 @@ func (r *Rewriter) markRemoved() {
 var separator = []byte("<!---->")
 
 func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
+	host = r.normReportHost(host)
 	if !deferred {
 		r.markRemoved()
 		if r.tagAdj && kind != "ping" {
@@ -1999,7 +1894,10 @@ func (r *Rewriter) report(kind string, host []byte, t *Tracker, deferred bool) {
 
 // kept reports a kept element that loads from a third-party host.
 func (r *Rewriter) kept(kind string, host []byte, t *Tracker) {
-	if r.o.OnTag == nil || host == nil || r.o.SiteHost != "" && r.firstParty(host) {
+	if r.o.OnTag == nil || host == nil {
+		return
+	}
+	if host = r.normReportHost(host); r.o.SiteHost != "" && r.firstParty(host) {
 		return
 	}
 	r.o.OnTag(TagEvent{Kind: kind, Host: host, Tracker: t})

@@ -68,7 +68,8 @@ var stripCases = []rwCase{
 	{"json-ld kept", jsonLD, jsonLD},
 	{"speculation rules naming a tracker removed", `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://stats.g.doubleclick.net/p"]}]}</script>x`, `x`},
 	{"speculation rules of the site kept", `<script type=" SpeculationRules ">{"prerender":[{"source":"list","urls":["/next"]}]}</script>`, `<script type=" SpeculationRules ">{"prerender":[{"source":"list","urls":["/next"]}]}</script>`},
-	{"importmap kept", `<script type="importmap">{"imports":{"a":"https://www.googletagmanager.com/a.js"}}</script>`, `<script type="importmap">{"imports":{"a":"https://www.googletagmanager.com/a.js"}}</script>`},
+	{"importmap naming a tracker", `<script type="importmap">{"imports":{"a":"https://www.googletagmanager.com/a.js"}}</script>x`, `x`},
+	{"importmap kept", `<script type="importmap">{"imports":{"a":"/static/a.js"}}</script>`, `<script type="importmap">{"imports":{"a":"/static/a.js"}}</script>`},
 	{"text/template kept", `<script type="text/template"><img src="https://www.facebook.com/tr"></script>`, `<script type="text/template"><img src="https://www.facebook.com/tr"></script>`},
 	{"javascript type with params removed", `<script type=" Text/JavaScript; charset=utf-8 ">x("https://www.clarity.ms/")</script>y`, `y`},
 	{"inline script naming a lookalike kept", `<script>u="https://xgoogle-analytics.com/"</script>`, `<script>u="https://xgoogle-analytics.com/"</script>`},
@@ -107,7 +108,8 @@ var stripCases = []rwCase{
 	{"preload", `<link rel="preload" as="script" href="https://www.googletagmanager.com/gtm.js">x`, `x`},
 	{"prefetch among rels", `<link rel="foo PREFETCH" href="https://static.hotjar.com/c/x.js">x`, `x`},
 	{"modulepreload", `<link rel="modulepreload" href="https://analytics.tiktok.com/x.js">x`, `x`},
-	{"stylesheet kept", `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`, `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`},
+	{"stylesheet", `<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">x`, `x`},
+	{"canonical kept", `<link rel="canonical" href="https://www.googletagmanager.com/x">`, `<link rel="canonical" href="https://www.googletagmanager.com/x">`},
 	{"preconnect first party kept", `<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>`, `<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>`},
 
 	// ping.
@@ -392,7 +394,7 @@ func TestOnRemove(t *testing.T) {
 	want := []rep{
 		{"script", "www.googletagmanager.com", "Google Tag Manager", false},
 		{"script", "connect.facebook.net", "Meta Pixel", false},
-		{"img", "WWW.Facebook.com", "Meta Pixel", false},
+		{"img", "www.facebook.com", "Meta Pixel", false},
 		{"iframe", "www.youtube.com", "YouTube", false},
 		{"embed", "www.youtube.com", "YouTube", false},
 		{"object", "www.youtube.com", "YouTube", false},
@@ -543,5 +545,6 @@ func TestOnTag(t *testing.T) {
 		{"iframe", "www.youtube.com", "YouTube", true},
 		{"script", "connect.facebook.net", "Meta Pixel", true},
 		{"link", "fonts.gstatic.com", "", false},
+		{"link", "fonts.googleapis.com", "", false},
 	}, got)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 // Byte classes inside a tag.
@@ -530,7 +532,21 @@ const (
 	tP
 	tFont
 	tHead
+	tFrame
+	tImage
+	tInput
+	tVideo
+	tAudio
+	tTrack
+	tBase
+	tMeta
+	tTable
+	tTd
+	tTh
+	tFeImage
+	tUse
 	tBreakout
+	tCount
 )
 
 var rawNames = [...]string{tStyle: "style", tXmp: "xmp", tNoembed: "noembed", tNoframes: "noframes",
@@ -564,14 +580,16 @@ func init() {
 		"textarea": tTextarea, "plaintext": tPlaintext, "template": tTemplate, "svg": tSvg,
 		"math": tMath, "foreignobject": tForeignObject, "desc": tDesc, "mi": tMi, "mo": tMo,
 		"mn": tMn, "ms": tMs, "mtext": tMtext, "annotation-xml": tAnnotationXML, "br": tBr,
-		"p": tP, "font": tFont, "head": tHead,
+		"p": tP, "font": tFont, "head": tHead, "frame": tFrame, "image": tImage, "input": tInput,
+		"video": tVideo, "audio": tAudio, "track": tTrack, "base": tBase, "meta": tMeta,
+		"table": tTable, "td": tTd, "th": tTh, "feimage": tFeImage, "use": tUse,
 	} {
 		add(name, id)
 	}
 	for _, name := range []string{"b", "big", "blockquote", "center", "code", "dd", "div", "dl",
 		"dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "listing", "menu",
-		"meta", "nobr", "ol", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
-		"table", "tt", "u", "ul", "var"} {
+		"nobr", "ol", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
+		"tt", "u", "ul", "var"} {
 		add(name, tBreakout)
 	}
 }
@@ -598,7 +616,7 @@ func lookupTag(name []byte) tagID {
 // isBreakout: HTML elements whose start tag ends SVG/MathML content.
 func isBreakout(id tagID) bool {
 	switch id {
-	case tBreakout, tBody, tEmbed, tImg, tBr, tP, tHead:
+	case tBreakout, tBody, tEmbed, tImg, tBr, tP, tHead, tTable, tMeta:
 		return true
 	}
 	return false
@@ -606,8 +624,6 @@ func isBreakout(id tagID) bool {
 
 // decodeAttr appends v to dst with character references decoded and tabs
 // and newlines dropped, written or referenced (the URL parser drops them).
-// It decodes numeric references and the named references that can spell
-// URL syntax; other named references are kept as written.
 func decodeAttr(dst, v []byte) []byte {
 	for len(v) > 0 {
 		k := 0
@@ -623,7 +639,7 @@ func decodeAttr(dst, v []byte) []byte {
 			v = v[1:]
 			continue
 		}
-		n, r := charRef(v)
+		n, r, r2 := charRef(v)
 		if n == 0 {
 			dst = append(dst, '&')
 			v = v[1:]
@@ -632,11 +648,43 @@ func decodeAttr(dst, v []byte) []byte {
 		if r != '\t' && r != '\n' && r != '\r' { // &Tab;, &NewLine;, &#10; ...
 			dst = utf8.AppendRune(dst, r)
 		}
+		if r2 != 0 {
+			dst = utf8.AppendRune(dst, r2)
+		}
 		v = v[n:]
 	}
 	return dst
 }
 
+// decodeRefs appends v to dst with its character references decoded as
+// the tokenizer decodes an attribute value (whitespace kept): what a
+// keyword attribute (type, rel, http-equiv) or a list (srcset, ping) is
+// before it is split.
+func decodeRefs(dst, v []byte) []byte {
+	for len(v) > 0 {
+		k := bytes.IndexByte(v, '&')
+		if k < 0 {
+			return append(dst, v...)
+		}
+		dst = append(dst, v[:k]...)
+		v = v[k:]
+		n, r, r2 := charRef(v)
+		if n == 0 {
+			dst = append(dst, '&')
+			v = v[1:]
+			continue
+		}
+		dst = utf8.AppendRune(dst, r)
+		if r2 != 0 {
+			dst = utf8.AppendRune(dst, r2)
+		}
+		v = v[n:]
+	}
+	return dst
+}
+
+// namedRefs are the references that can spell URL syntax, decoded without
+// a look at the full table (the common case).
 var namedRefs = map[string]rune{
 	"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'', "sol": '/', "bsol": '\\',
 	"colon": ':', "period": '.', "comma": ',', "semi": ';', "quest": '?', "num": '#',
@@ -646,11 +694,25 @@ var namedRefs = map[string]rune{
 	"Hat": '^', "nbsp": 0xA0, "Tab": '\t', "NewLine": '\n', "hyphen": 0x2010, "dash": 0x2010,
 }
 
-// charRef decodes the character reference at the start of v ("&...").
-// n is 0 when there is none.
-func charRef(v []byte) (n int, r rune) {
+// win1252 maps numeric references to 0x80..0x9F as the HTML standard does
+// (they name Windows-1252 characters); 0 keeps the code point.
+var win1252 = [32]rune{0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030,
+	0x0160, 0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178}
+
+// maxRefName is longer than the longest named reference
+// ("CounterClockwiseContourIntegral").
+const maxRefName = 40
+
+// charRef decodes the character reference at the start of v ("&...") as
+// the tokenizer does in an attribute value: numeric references (with the
+// Windows-1252 replacements and U+FFFD for invalid code points), every
+// named reference of the HTML standard, and the legacy ones without ';'
+// unless followed by '='. n is 0 when there is none; r2 is the second code
+// point of the few references that decode to two.
+func charRef(v []byte) (n int, r, r2 rune) {
 	if len(v) < 2 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	if v[1] == '#' {
 		i := 2
@@ -683,41 +745,71 @@ func charRef(v []byte) (n int, r rune) {
 		}
 	done:
 		if i == s {
-			return 0, 0
+			return 0, 0, 0
 		}
 		if i < len(v) && v[i] == ';' {
 			i++
 		}
-		if x == 0 || x > 0x10FFFF || x >= 0xD800 && x <= 0xDFFF {
-			return i, utf8.RuneError
+		if x >= 0x80 && x <= 0x9F && win1252[x-0x80] != 0 {
+			return i, win1252[x-0x80], 0
 		}
-		return i, rune(x)
+		if x == 0 || x > 0x10FFFF || x >= 0xD800 && x <= 0xDFFF {
+			return i, utf8.RuneError, 0
+		}
+		return i, rune(x), 0
 	}
 	i := 1
-	for i < len(v) && i < 12 && (isAlpha(v[i]) || v[i] >= '0' && v[i] <= '9') {
+	for i < len(v) && (isAlpha(v[i]) || v[i] >= '0' && v[i] <= '9') {
 		i++
+		if i > maxRefName {
+			return 0, 0, 0
+		}
 	}
 	name := v[1:i]
+	if len(name) == 0 {
+		return 0, 0, 0
+	}
 	if i < len(v) && v[i] == ';' {
 		if r, ok := namedRefs[string(name)]; ok {
-			return i + 1, r
+			return i + 1, r, 0
 		}
-		return 0, 0
+		return fullRef(v[:i+1], true)
 	}
 	// Legacy references without ';' are decoded in attribute values only
-	// when not followed by an alphanumeric or '='.
+	// when the whole name is one and '=' does not follow.
 	if i < len(v) && v[i] == '=' {
-		return 0, 0
+		return 0, 0, 0
 	}
 	for _, l := range [...]struct {
 		s string
 		r rune
 	}{{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}} {
-		if len(name) == len(l.s) && string(name) == l.s {
-			return i, l.r
+		if string(name) == l.s {
+			return i, l.r, 0
 		}
 	}
-	return 0, 0
+	return fullRef(v[:i], false)
+}
+
+// fullRef looks a named reference up in the complete table of
+// golang.org/x/net/html (rare references only: it allocates). ref is "&"
+// and the name, with its ';' when semi.
+func fullRef(ref []byte, semi bool) (n int, r, r2 rune) {
+	s := html.UnescapeString(string(ref))
+	// Outside attributes UnescapeString also decodes the longest legacy
+	// prefix of an unknown name ("&copyx" → "©x"), which attribute values
+	// do not: only a whole decoded name counts.
+	if s == string(ref) || s == "" {
+		return 0, 0, 0
+	}
+	if last := s[len(s)-1]; semi && last == ';' || !semi && (isAlpha(last) || last >= '0' && last <= '9') {
+		return 0, 0, 0
+	}
+	r, k := utf8.DecodeRuneInString(s)
+	if k < len(s) {
+		r2, _ = utf8.DecodeRuneInString(s[k:])
+	}
+	return len(ref), r, r2
 }
 
 // isNameEnd: bytes that end a tag name (whitespace, '/', '>').
@@ -728,17 +820,64 @@ var isNameEnd = func() (t [256]bool) {
 	return t
 }()
 
-// findTagEndPing is the non-resumable twin of tagScan for a tag whose
-// name ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index
-// after the closing '>', whether the tag is self-closing, whether it has
-// an attribute named ping, and true; or false when b ends first.
-func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
+// Attention bits: attribute names that make a tag matter whatever its
+// element.
+const (
+	aPing  uint8 = 1 << iota // ping
+	aOn                      // an event handler (on...)
+	aLazy                    // a lazy loader's URL attribute (data-src, data-bg, ...)
+	aBg                      // background
+	aStyle                   // style
+)
+
+// attention classifies the attribute name b[s:e] (its first byte is c).
+func attention(b []byte, s, e int, c byte) uint8 {
+	switch n := e - s; c | 0x20 {
+	case 'p':
+		if n == 4 && eqFold(b[s:e], "ping") {
+			return aPing
+		}
+	case 'o':
+		if n > 2 && b[s+1]|0x20 == 'n' {
+			return aOn
+		}
+	case 'd':
+		if n >= 7 && n <= 20 && lazyAttrKind(b[s:e]) != 0 {
+			return aLazy
+		}
+	case 'b':
+		if n == 10 && eqFold(b[s:e], "background") {
+			return aBg
+		}
+	case 's':
+		if n == 5 && eqFold(b[s:e], "style") {
+			return aStyle
+		}
+	}
+	return 0
+}
+
+// tagAttention is the attention bits of a complete tag whose name ends at
+// view[ne].
+func tagAttention(view []byte, ne int) uint8 {
+	var att uint8
+	for a, i, ok := nextAttr(view, ne); ok; a, i, ok = nextAttr(view, i) {
+		att |= attention(view, a.ns, a.ne, view[a.ns])
+	}
+	return att
+}
+
+// findTagEnd is the non-resumable twin of tagScan for a tag whose name
+// ends at b[i] (b[i] is whitespace, '/' or '>'). It returns the index
+// after the closing '>', whether the tag is self-closing, the attention
+// bits of its attribute names, and true; or false when b ends first.
+func findTagEnd(b []byte, i int) (end int, self bool, att uint8, ok bool) {
 	n := len(b)
 	sl := false
 	for i < n {
 		c := b[i]
 		if c == '>' {
-			return i + 1, sl, ping, true
+			return i + 1, sl, att, true
 		}
 		if tagClass[c] == cWS || c == '/' {
 			sl = c == '/'
@@ -752,14 +891,14 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 		for i < n && !isAttrNameEnd[b[i]] {
 			i++
 		}
-		if i-s == 4 && (c|0x20) == 'p' && eqFold(b[s:i], "ping") {
-			ping = true
+		if n := i - s; n < 32 && attLen[c]>>n&1 != 0 || n >= 32 && c|0x20 == 'o' {
+			att |= attention(b, s, i, c)
 		}
 		for i < n && tagClass[b[i]] == cWS {
 			i++
 		}
 		if i >= n {
-			return n, false, false, false
+			return n, false, 0, false
 		}
 		if b[i] != '=' {
 			continue
@@ -769,7 +908,7 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 			i++
 		}
 		if i >= n {
-			return n, false, false, false
+			return n, false, 0, false
 		}
 		switch q := b[i]; q {
 		case '"', '\'':
@@ -785,21 +924,41 @@ func findTagEndPing(b []byte, i int) (end int, self, ping, ok bool) {
 			if i == e {
 				j := bytes.IndexByte(b[i:], q)
 				if j < 0 {
-					return n, false, false, false
+					return n, false, 0, false
 				}
 				i += j
 			}
 			i++
 		case '>':
-			return i + 1, false, ping, true
+			return i + 1, false, att, true
 		default:
 			for i < n && tagClass[b[i]] != cWS && b[i] != '>' {
 				i++
 			}
 		}
 	}
-	return n, false, false, false
+	return n, false, 0, false
 }
+
+// attLen[c] has bit n set when attention looks at names of n bytes that
+// start with c: most attribute names (src, class, alt, width) are passed
+// over with one lookup.
+var attLen = func() (t [256]uint32) {
+	set := func(c byte, mask uint32) {
+		t[c] |= mask
+		t[c-'a'+'A'] |= mask
+	}
+	set('p', 1<<4)
+	set('s', 1<<5)
+	set('b', 1<<10)
+	set('o', ^uint32(0)&^7)
+	for n, m := range lazyMask {
+		if m != 0 {
+			set('d', 1<<n)
+		}
+	}
+	return t
+}()
 
 // isAttrNameEnd: bytes that end an attribute name.
 var isAttrNameEnd = func() (t [256]bool) {
@@ -817,7 +976,7 @@ type fastEntry struct {
 }
 
 var (
-	fastTab   [64]fastEntry
+	fastTab   [128]fastEntry
 	fastMagic uint64
 )
 
@@ -834,17 +993,19 @@ func init() {
 		"iframe": tIframe, "img": tImg, "link": tLink, "noscript": tNoscript, "object": tObject,
 		"script": tScript, "source": tSource, "style": tStyle, "xmp": tXmp, "noembed": tNoembed,
 		"noframes": tNoframes, "title": tTitle, "textarea": tTextarea, "template": tTemplate,
-		"svg": tSvg, "math": tMath, "head": tHead}
+		"svg": tSvg, "math": tMath, "head": tHead, "frame": tFrame, "image": tImage,
+		"input": tInput, "video": tVideo, "audio": tAudio, "track": tTrack, "base": tBase,
+		"meta": tMeta, "table": tTable, "td": tTd, "th": tTh}
 	// plaintext has 9 bytes: fastTag checks it apart.
 	seed := uint64(0x9E3779B97F4A7C15)
 search:
 	for {
 		seed = seed*6364136223846793005 + 1442695040888963407
 		magic := seed | 1
-		var tab [64]fastEntry
+		var tab [128]fastEntry
 		for name, id := range names {
 			x := packName([]byte(name))
-			h := x * magic >> 58
+			h := x * magic >> 57
 			if tab[h].id != tOther {
 				continue search
 			}
@@ -853,8 +1014,10 @@ search:
 		fastTab, fastMagic = tab, magic
 		for name := range names {
 			maybeHTMLTag[maybeIndex(name[0], len(name))] = true
+			maybeHTMLLast[maybeIndex(name[len(name)-1], len(name))] = true
 		}
 		maybeHTMLTag[maybeIndex('p', 9)] = true // plaintext
+		maybeHTMLLast[maybeIndex('t', 9)] = true
 		return
 	}
 }
@@ -862,6 +1025,10 @@ search:
 // maybeHTMLTag[(first letter & 31)<<4 | min(len, 15)] is set for the
 // first letters and lengths of the names htmlTagID knows.
 var maybeHTMLTag [512]bool
+
+// maybeHTMLLast is maybeHTMLTag for the last letters: together they tell
+// most names apart ("tr" from "td", "div" from "del") without htmlTagID.
+var maybeHTMLLast [512]bool
 
 // maybeIndex is the maybeHTMLTag index of a name starting with c, n bytes
 // long. It computes in int: in byte arithmetic the shift would drop the
@@ -887,7 +1054,7 @@ func htmlTagID(b []byte, p, e int) tagID {
 	} else {
 		x = packName(b[p:e])
 	}
-	if f := &fastTab[x*fastMagic>>58]; f.x == x {
+	if f := &fastTab[x*fastMagic>>57]; f.x == x {
 		return f.id
 	}
 	return tOther

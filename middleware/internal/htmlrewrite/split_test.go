@@ -14,7 +14,7 @@ import (
 // every tokenizer state and every kind of removal.
 func corpus() []string {
 	var docs []string
-	for _, cs := range [][]rwCase{stripCases, deferCases, injectCases} {
+	for _, cs := range [][]rwCase{stripCases, deferCases, injectCases, fetchVectors} {
 		for _, tc := range cs {
 			docs = append(docs, tc.in)
 		}
