@@ -8,7 +8,7 @@
   if (window.ConsentGate && window.ConsentGate.onChange) return;
   var d = document, me = d.currentScript, prefix = (me && me.getAttribute("data-prefix")) || "/consent";
   var nonce = me && me.nonce, opener = null, dialog = null;
-  var known = null, listeners = [];
+  var known = null, sent = 0, latest = 0, listeners = [];
 
   function el(tag, attrs, text) {
     var e = d.createElement(tag);
@@ -22,9 +22,15 @@
     live.textContent = msg;
   }
   function request(method, body) {
+    var n = ++sent;
     return fetch(prefix, { method: method, body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (state) { known = Promise.resolve(view(state)); return state; });
+      .then(function (state) {
+        // An answer overtaken by a later request's (a GET sent before a
+        // choice) must not bring back the consent before the choice.
+        if (n > latest) { latest = n; known = Promise.resolve(view(state)); }
+        return state;
+      });
   }
 
   // view is the consent as the API gives it: frozen, so that every
@@ -44,8 +50,8 @@
   // the banner.
   function changed(state) {
     var v = view(state);
-    listeners.slice().forEach(function (f) {
-      try { f(v); } catch (e) { setTimeout(function () { throw e; }); }
+    listeners.slice().forEach(function (l) {
+      try { l.f(v); } catch (e) { setTimeout(function () { throw e; }); }
     });
     d.dispatchEvent(new CustomEvent("consentgate:change", { detail: v }));
   }
@@ -153,7 +159,7 @@
     // get resolves to the visitor's consent: fetched from the endpoint the
     // first time, then what this page last learnt.
     get: function () {
-      if (!known) known = request("GET").then(view, function (e) { known = null; throw e; });
+      if (!known) known = request("GET").then(function () { return known; }, function (e) { known = null; throw e; });
       return known;
     },
     // open opens the preferences dialog, as a data-consent-open control
@@ -167,9 +173,12 @@
     // this page, and returns the function that unregisters it.
     onChange: function (f) {
       if (typeof f !== "function") throw new TypeError("ConsentGate.onChange: not a function");
-      listeners.push(f);
+      // Each registration is its own entry, so that unregistering one of
+      // two of the same function leaves the other.
+      var l = { f: f };
+      listeners.push(l);
       return function () {
-        var i = listeners.indexOf(f);
+        var i = listeners.indexOf(l);
         if (i >= 0) listeners.splice(i, 1);
       };
     }

@@ -29,10 +29,13 @@ func (c jsConsent) method() string {
 }
 
 // jsapiWatch registers, from the page's side, a callback that stays, one
-// that the test unregisters after the first change, and a listener of the
-// event; each keeps what it received.
+// that the test unregisters after the first change, one function registered
+// twice and unregistered once at once, and a listener of the event; each
+// keeps what it received.
 const jsapiWatch = `(function () {
-	window.e2eCalls = []; window.e2eOnce = []; window.e2eEvents = [];
+	window.e2eCalls = []; window.e2eOnce = []; window.e2eEvents = []; window.e2eTwice = [];
+	var twice = function (c) { e2eTwice.push(c); }, off;
+	ConsentGate.onChange(twice); off = ConsentGate.onChange(twice); off(); off();
 	ConsentGate.onChange(function (c) { e2eCalls.push(c); });
 	window.e2eOff = ConsentGate.onChange(function (c) { e2eOnce.push(c); });
 	document.addEventListener("consentgate:change", function (e) { e2eEvents.push(e.detail); });
@@ -113,6 +116,7 @@ func TestJSAPI(t *testing.T) {
 				}
 			}
 			assert.Equal(t, 1, eval[int](tb, `e2eOnce.length`), "an unregistered callback hears nothing more")
+			assert.Equal(t, 2, eval[int](tb, `e2eTwice.length`), "of a function registered twice, unregistering one leaves the other")
 			assert.True(t, eval[bool](tb, `e2eCalls[1] === e2eEvents[1] && Object.isFrozen(e2eCalls[1])`), "one frozen object for all")
 			got := eval[jsConsent](tb, `ConsentGate.get()`)
 			assert.Equal(t, []string{"essential", "analytics"}, got.Granted, "get() after the second change")
