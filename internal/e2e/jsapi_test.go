@@ -215,3 +215,33 @@ func TestJSAPIBeforeTheReload(t *testing.T) {
 	assert.True(t, got.Decided)
 	assert.Equal(t, "accept-all", got.method(), "get() on the reloaded page")
 }
+
+// A callback that throws stops neither the callbacks after it, nor the
+// event, nor the banner; its error reaches the page's error handlers.
+func TestJSAPICallbackThrows(t *testing.T) {
+	s := newSite(t, withMiddleware(middleware.CSP(middleware.CSPOff)))
+	tb := newTab(t, s)
+	tb.navigate("/shop")
+	tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))
+	eval[bool](tb, `(function () {
+		window.e2eErrors = []; window.e2eCalls = []; window.e2eEvents = [];
+		// Handled here, so that the page reports no uncaught exception.
+		window.addEventListener("error", function (e) { e2eErrors.push(String(e.error && e.error.message)); e.preventDefault(); });
+		ConsentGate.onChange(function () { throw new Error("site bug"); });
+		ConsentGate.onChange(function (c) { e2eCalls.push(c); });
+		document.addEventListener("consentgate:change", function (e) { e2eEvents.push(e.detail); });
+		return true;
+	})()`)
+	tb.markPage()
+	tb.click(selReject)
+	tb.do("waiting for the settings control", chromedp.WaitVisible(chromedp.CSS(selSettings)))
+	tb.waitJS("the error is reported", `e2eErrors.length > 0`)
+	assert.Equal(t, []string{"site bug"}, eval[[]string](tb, `e2eErrors`))
+	calls := eval[[]jsConsent](tb, `e2eCalls`)
+	require.Len(t, calls, 1, "the next callback ran")
+	assert.Equal(t, []string{"essential"}, calls[0].Granted)
+	assert.Equal(t, "reject-all", calls[0].method())
+	assert.Equal(t, 1, eval[int](tb, `e2eEvents.length`), "the event went out")
+	assert.False(t, tb.present(selBanner), "the banner finished its work")
+	assert.True(t, tb.pageMarked(), "by the script, not by the form post")
+}
