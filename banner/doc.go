@@ -4,4 +4,8 @@
 // (Banner), their stylesheet and script (Asset), the preferences, cookie
 // policy and policy changes pages (Pages), and the texts in every language
 // the site offers (Catalog: English, German and French built in).
+//
+// The script also gives the site's own scripts window.ConsentGate (get,
+// open, onChange) and a consentgate:change event on document: see the
+// README, "JavaScript API".
 package banner

@@ -3,8 +3,12 @@
 // code, so it runs under a strict Content-Security-Policy.
 (function () {
   "use strict";
+  // A page that loads the script twice keeps the first: one set of
+  // listeners, one API, the callbacks already registered.
+  if (window.ConsentGate && window.ConsentGate.onChange) return;
   var d = document, me = d.currentScript, prefix = (me && me.getAttribute("data-prefix")) || "/consent";
   var nonce = me && me.nonce, opener = null, dialog = null;
+  var known = null, sent = 0, latest = 0, listeners = [];
 
   function el(tag, attrs, text) {
     var e = d.createElement(tag);
@@ -18,8 +22,38 @@
     live.textContent = msg;
   }
   function request(method, body) {
+    var n = ++sent;
     return fetch(prefix, { method: method, body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (state) {
+        // An answer overtaken by a later request's (a GET sent before a
+        // choice) must not bring back the consent before the choice.
+        if (n > latest) { latest = n; known = Promise.resolve(view(state)); }
+        return state;
+      });
+  }
+
+  // view is the consent as the API gives it: frozen, so that every
+  // callback and listener can be handed the same object.
+  function view(state) {
+    var c = state.consent || {};
+    return Object.freeze({
+      decided: !!state.decided,
+      granted: Object.freeze((c.granted || []).slice()),
+      method: c.method || null,
+      policyVersion: state.policyVersion || null
+    });
+  }
+
+  // changed tells the site's scripts, callbacks first, then the event; a
+  // callback that throws is reported and stops neither the others nor
+  // the banner.
+  function changed(state) {
+    var v = view(state);
+    listeners.slice().forEach(function (l) {
+      try { l.f(v); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+    d.dispatchEvent(new CustomEvent("consentgate:change", { detail: v }));
   }
 
   // Switch on the tags the server deferred, for the categories now granted.
@@ -49,7 +83,7 @@
   function applied(state) {
     // The page's Content-Security-Policy refuses what was just granted:
     // only a new response brings the visitor's new policy.
-    if (state.reload) { location.reload(); return; }
+    if (state.reload) { changed(state); location.reload(); return; }
     var b = d.getElementById("consentgate-banner");
     // Focus must not be lost with the banner: it moves to the control that
     // reopens the choice.
@@ -65,6 +99,7 @@
     activate(state.consent.granted || []);
     if (typeof window.gtag === "function" && state.consentMode) window.gtag("consent", "update", state.consentMode);
     announce(state.texts.saved);
+    changed(state);
   }
 
   function decide(form, action) {
@@ -79,7 +114,7 @@
 
   function openDialog(from) {
     opener = from;
-    request("GET").then(function (state) {
+    return request("GET").then(function (state) {
       if (dialog) dialog.remove();
       var t = state.texts;
       dialog = el("dialog", { "class": "cg-dialog", "aria-labelledby": "cg-dialog-title", lang: t.lang });
@@ -112,8 +147,42 @@
       dialog.addEventListener("close", function () { if (opener && opener.isConnected) opener.focus(); });
       d.body.appendChild(dialog);
       dialog.showModal();
-    }).catch(function () { location.href = from.getAttribute("href") || prefix + "/preferences"; });
+    }).catch(function () { location.href = preferencesURL(from); });
   }
+
+  function preferencesURL(from) {
+    return (from && from.getAttribute("href")) || prefix + "/preferences?return=" + encodeURIComponent(location.pathname + location.search);
+  }
+
+  // The API for the site's own scripts (README, "JavaScript API").
+  window.ConsentGate = Object.freeze({
+    // get resolves to the visitor's consent: fetched from the endpoint the
+    // first time, then what this page last learnt.
+    get: function () {
+      if (!known) known = request("GET").then(function () { return known; }, function (e) { known = null; throw e; });
+      return known;
+    },
+    // open opens the preferences dialog, as a data-consent-open control
+    // does (without a dialog element, the preferences page).
+    open: function () {
+      if (typeof HTMLDialogElement !== "function" || !window.fetch) { location.href = preferencesURL(null); return Promise.resolve(); }
+      var from = d.activeElement && d.activeElement !== d.body ? d.activeElement : null;
+      return openDialog(from).then(function () {});
+    },
+    // onChange calls f with the new consent after every choice made on
+    // this page, and returns the function that unregisters it.
+    onChange: function (f) {
+      if (typeof f !== "function") throw new TypeError("ConsentGate.onChange: not a function");
+      // Each registration is its own entry, so that unregistering one of
+      // two of the same function leaves the other.
+      var l = { f: f };
+      listeners.push(l);
+      return function () {
+        var i = listeners.indexOf(l);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    }
+  });
 
   d.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("[data-consent-open]");
