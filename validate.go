@@ -113,24 +113,9 @@ func (p *Policy) Validate() error {
 		} else if !known[t.Category] {
 			bad(field+".category", "unknown category %q", t.Category)
 		}
-		if len(t.Hosts) == 0 && len(t.URLs) == 0 {
-			bad(field, "needs hosts or urls")
-		}
-		for j, h := range t.Hosts {
-			if !ValidHost(h) {
-				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
-			}
-		}
-		for j, u := range t.URLs {
-			if !validURLPattern(u) {
-				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/pixel\"", u)
-			}
-		}
-	}
-
-	for i, t := range p.Trackers {
+		validateHostsAndURLs(bad, field, t.Hosts, t.URLs)
 		if t.Vendor != "" && !ValidVendorID(t.Vendor) {
-			bad(fmt.Sprintf("trackers[%d].vendor", i), "%q is not a vendor ID (lowercase letters, digits and '-')", t.Vendor)
+			bad(field+".vendor", "%q is not a vendor ID (lowercase letters, digits and '-')", t.Vendor)
 		}
 	}
 	p.validateCatalog(bad, known, choices)
@@ -142,19 +127,7 @@ func (p *Policy) Validate() error {
 		if strings.TrimSpace(sv.Purpose) == "" {
 			bad(field+".purpose", "service %q needs a purpose: the policy page tells visitors what it is for", sv.Name)
 		}
-		if len(sv.Hosts) == 0 && len(sv.URLs) == 0 {
-			bad(field, "needs hosts or urls")
-		}
-		for j, h := range sv.Hosts {
-			if !ValidHost(h) {
-				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
-			}
-		}
-		for j, u := range sv.URLs {
-			if !validURLPattern(u) {
-				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/maps/\"", u)
-			}
-		}
+		validateHostsAndURLs(bad, field, sv.Hosts, sv.URLs)
 	}
 
 	var last time.Time
@@ -270,6 +243,24 @@ func ValidVendorID(id string) bool {
 		}
 	}
 	return true
+}
+
+// validateHostsAndURLs checks the hosts and URL patterns of a tracker or
+// service declared at field.
+func validateHostsAndURLs(bad func(field, format string, args ...any), field string, hosts, urls []string) {
+	if len(hosts) == 0 && len(urls) == 0 {
+		bad(field, "needs hosts or urls")
+	}
+	for j, h := range hosts {
+		if !ValidHost(h) {
+			bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
+		}
+	}
+	for j, u := range urls {
+		if !validURLPattern(u) {
+			bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/pixel\"", u)
+		}
+	}
 }
 
 // categoryChoices lists the category IDs for an error message.
