@@ -55,6 +55,9 @@ func TestLoadPolicyContent(t *testing.T) {
 	assert.True(t, video.ThirdParty)
 	assert.Equal(t, []consent.CategoryID{consent.Essential}, p.RequiredCategories())
 	assert.Equal(t, []consent.CategoryID{consent.Targeting}, saleOrSharing(p))
+	require.Len(t, p.Services, 2, "the services the shop needs")
+	assert.Equal(t, consent.Service{Name: "Stripe", Purpose: "Takes card payments at checkout.", Hosts: []string{"js.stripe.com"},
+		URLs: []string{"m.stripe.network/inner.html"}}, p.Services[1])
 
 	// Its own cookies, with their lifetimes.
 	const day = 24 * time.Hour

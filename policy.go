@@ -64,6 +64,11 @@ type Policy struct {
 	// Trackers lists third-party scripts, pixels and frames with their
 	// category.
 	Trackers []Tracker `json:"trackers,omitempty" yaml:"trackers,omitempty"`
+	// Services lists the third parties the site needs to work — CDNs, web
+	// fonts, payment, maps — that are not trackers: they need no consent,
+	// and the middleware's Content-Security-Policy allows them for every
+	// visitor. The policy page lists each with its purpose.
+	Services []Service `json:"services,omitempty" yaml:"services,omitempty"`
 	// Texts holds the policy's own words (banner notice, page sections),
 	// keyed by text ID; see the banner package for the IDs. Empty entries
 	// fall back to the built-in texts.
@@ -122,6 +127,24 @@ type Tracker struct {
 	Hosts []string `json:"hosts,omitempty" yaml:"hosts,omitempty"`
 	// URLs are host+path prefixes ("www.facebook.com/tr") for trackers that
 	// share a host with harmless content. A tracker needs Hosts or URLs.
+	URLs []string `json:"urls,omitempty" yaml:"urls,omitempty"`
+}
+
+// Service declares a third party the site needs to work and that tracks
+// nobody, such as a CDN, a font host, a payment form or a map: it is allowed
+// whatever the visitor chose. Declare a third party that tracks as a Tracker
+// instead, even when the site needs it.
+type Service struct {
+	// Name is the provider or product ("jsDelivr", "Stripe"). Required.
+	Name string `json:"name" yaml:"name"`
+	// Purpose says what the site uses it for, in the visitor's words.
+	// Required: the policy page shows it.
+	Purpose string `json:"purpose" yaml:"purpose"`
+	// Hosts are host names; each also covers its subdomains.
+	Hosts []string `json:"hosts,omitempty" yaml:"hosts,omitempty"`
+	// URLs are host+path prefixes ("www.google.com/recaptcha/") for a
+	// service that shares its host with trackers. A service needs Hosts or
+	// URLs.
 	URLs []string `json:"urls,omitempty" yaml:"urls,omitempty"`
 }
 

@@ -121,9 +121,31 @@ func (p *Policy) Validate() error {
 			}
 		}
 		for j, u := range t.URLs {
-			host, path, _ := strings.Cut(u, "/")
-			if !ValidHost(host) || path == "" {
+			if !validURLPattern(u) {
 				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/pixel\"", u)
+			}
+		}
+	}
+
+	for i, sv := range p.Services {
+		field := fmt.Sprintf("services[%d]", i)
+		if strings.TrimSpace(sv.Name) == "" {
+			bad(field+".name", "must not be empty")
+		}
+		if strings.TrimSpace(sv.Purpose) == "" {
+			bad(field+".purpose", "service %q needs a purpose: the policy page tells visitors what it is for", sv.Name)
+		}
+		if len(sv.Hosts) == 0 && len(sv.URLs) == 0 {
+			bad(field, "needs hosts or urls")
+		}
+		for j, h := range sv.Hosts {
+			if !ValidHost(h) {
+				bad(fmt.Sprintf("%s.hosts[%d]", field, j), "%q is not a host name", h)
+			}
+		}
+		for j, u := range sv.URLs {
+			if !validURLPattern(u) {
+				bad(fmt.Sprintf("%s.urls[%d]", field, j), "%q must be a host followed by a path, e.g. \"www.example.com/maps/\"", u)
 			}
 		}
 	}
@@ -176,6 +198,13 @@ func validCategoryID(id CategoryID) bool {
 		}
 	}
 	return true
+}
+
+// validURLPattern reports whether u is a host followed by a path, with no
+// query, fragment or space (a source a Content-Security-Policy can carry).
+func validURLPattern(u string) bool {
+	host, path, _ := strings.Cut(u, "/")
+	return ValidHost(host) && path != "" && !strings.ContainsAny(path, "?#;, \t\r\n\f'\"")
 }
 
 // ValidHost reports whether h can be declared as a tracker host: a

@@ -120,6 +120,20 @@ func TestValidateRejects(t *testing.T) {
 		{"tracker url with scheme", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"https://www.example.org/pixel"} }, "trackers[1].urls[0]", "host followed by a path"},
 		{"tracker url without path", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org"} }, "trackers[1].urls[0]", "host followed by a path"},
 		{"tracker url with empty path", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org/"} }, "trackers[1].urls[0]", "host followed by a path"},
+		{"tracker url with a CSP separator", func(p *consent.Policy) { p.Trackers[1].URLs = []string{"www.example.org/px;script-src"} }, "trackers[1].urls[0]", "host followed by a path"},
+		{"service without name", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Purpose: "Fonts.", Hosts: []string{"fonts.example.net"}}}
+		}, "services[0].name", "must not be empty"},
+		{"service without purpose", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Name: "CDN", Hosts: []string{"cdn.example.net"}}}
+		}, "services[0].purpose", "needs a purpose"},
+		{"service without hosts or urls", func(p *consent.Policy) { p.Services = []consent.Service{{Name: "CDN", Purpose: "Scripts."}} }, "services[0]", "needs hosts or urls"},
+		{"service with a bad host", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Name: "CDN", Purpose: "Scripts.", Hosts: []string{"cdn.example.net", "CDN example"}}}
+		}, "services[0].hosts[1]", "not a host name"},
+		{"service url without path", func(p *consent.Policy) {
+			p.Services = []consent.Service{{Name: "Maps", Purpose: "Maps.", URLs: []string{"maps.example.net"}}}
+		}, "services[0].urls[0]", "host followed by a path"},
 		{"revision without version", func(p *consent.Policy) { p.Revisions[0].Version = "" }, "revisions[0].version", "must not be empty"},
 		{"duplicate revision version", func(p *consent.Policy) { p.Revisions[1].Version = "1"; p.Version = "1" }, "revisions[1].version", "duplicate"},
 		{"revision without date", func(p *consent.Policy) { p.Revisions[1].Date = consent.Date{} }, "revisions[1].date", "must be set"},

@@ -272,6 +272,27 @@ func TestPolicyPage(t *testing.T) {
 	}
 }
 
+// The services the site needs are listed with their purpose, in the
+// visitor's language; a policy without any shows no such section.
+func TestPolicyPageServices(t *testing.T) {
+	assert.NotContains(t, page(t, pagesPolicy(), "policy", "", nil), `id="services"`)
+	p := pagesPolicy()
+	p.Services = []consent.Service{
+		{Name: "Bunny Fonts", Purpose: "Serves the site's typefaces.", Hosts: []string{"fonts.bunny.net"}},
+		{Name: "Stripe <Checkout>", Purpose: "Takes card payments & refunds.", Hosts: []string{"js.stripe.com"}},
+	}
+	got := page(t, p, "policy", "", nil)
+	for _, w := range []string{
+		`<h3 id="services">Services the site needs</h3>`,
+		`<th scope="col">Service</th><th scope="col">What for</th>`,
+		"<tr><td>Bunny Fonts</td><td>Serves the site&#39;s typefaces.</td></tr>",
+		"<tr><td>Stripe &lt;Checkout&gt;</td><td>Takes card payments &amp; refunds.</td></tr>",
+	} {
+		assert.Contains(t, got, w)
+	}
+	assert.Contains(t, page(t, p, "policy", "de", nil), `<h3 id="services">Dienste, die die Website braucht</h3>`)
+}
+
 func TestPolicyPageRevisions(t *testing.T) {
 	p := pagesPolicy()
 	p.Revisions[1].Version = `2 "b"&c`

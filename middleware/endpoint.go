@@ -77,6 +77,10 @@ type stateJSON struct {
 	// ConsentMode is the Google Consent Mode update for this consent, when
 	// GoogleConsentMode is on.
 	ConsentMode map[string]string `json:"consentMode,omitempty"`
+	// Reload tells the banner script to reload the page: the choice grants
+	// trackers that the page's enforced Content-Security-Policy refuses,
+	// and only a new response brings the new policy.
+	Reload bool `json:"reload,omitempty"`
 }
 
 type categoryJSON struct {
@@ -178,9 +182,11 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		Updated:       now,
 	}
 	withdrawn := false
+	prevGranted := m.required
 	if prev, _, err := m.codec.Decode(r, m.policy); err == nil {
 		v.ID, v.Given = prev.ID, prev.Given
 		withdrawn = method == consent.RejectAll && grantsBeyond(prev.Granted, m.required)
+		prevGranted = prev.Granted
 	} else {
 		v.ID = newConsentID(r)
 	}
@@ -207,7 +213,9 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 	m.expireRefused(h, r, v)
 
 	if wantsJSON(r) {
-		writeJSON(w, r, http.StatusOK, m.state(r, v))
+		s := m.state(r, v)
+		s.Reload = m.cspReloads(prevGranted, v.Granted)
+		writeJSON(w, r, http.StatusOK, s)
 		return
 	}
 	h.Set("Location", SafeReturn(r.PostFormValue("return")))
@@ -358,6 +366,9 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	w.Header().Add("Content-Security-Policy", "frame-ancestors 'self'")
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP level 2
 	addVary(w.Header(), "Accept-Language")
+	if m.csp != nil {
+		m.csp.add(w.Header(), m.grantedBits(v))
+	}
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
 	}

@@ -77,7 +77,7 @@ func (m *Middleware) grantedBits(v *consent.Consent) uint64 {
 // response, at commit, and only for HTML.
 func (rw *responseWriter) plan() htmlPlan {
 	m := rw.m
-	p := htmlPlan{granted: rw.m.grantedBits(rw.consent)}
+	p := htmlPlan{granted: rw.granted()}
 	if m.undeclared != "" {
 		p.beaconAllowed = rw.consent.Allowed(m.undeclared)
 	} else {

@@ -60,6 +60,9 @@ func (inv *Inventory) Draft(site *consent.Policy) *consent.Policy {
 		if h.Tracker != "" || addedHost[h.Host] || declaresHost(d.Trackers, h.Host) {
 			continue
 		}
+		if declaresService(site.Services, h.Host) {
+			continue // a service the site needs, declared already
+		}
 		addedHost[h.Host] = true
 		if t, ok := builtinTracker(builtin, h.Host); ok {
 			t.Category = category(t.Category)
@@ -138,4 +141,22 @@ func within(host, parent string) bool {
 
 func validDraftCookieName(name string) bool {
 	return name != "" && !strings.ContainsAny(name, " \t\r\n;,=\"*")
+}
+
+// declaresService reports whether a service declares host (or a parent of
+// it) by host or by a URL pattern's host.
+func declaresService(services []consent.Service, host string) bool {
+	for _, s := range services {
+		for _, h := range s.Hosts {
+			if within(host, h) {
+				return true
+			}
+		}
+		for _, u := range s.URLs {
+			if h, _, _ := strings.Cut(u, "/"); within(host, h) {
+				return true
+			}
+		}
+	}
+	return false
 }

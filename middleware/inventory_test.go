@@ -237,6 +237,24 @@ func TestDraftRoundTripsThroughTheLoader(t *testing.T) {
 	}
 }
 
+// A host the site declares as a service it needs is not drafted as an
+// undecided tracker.
+func TestDraftLeavesDeclaredServicesOut(t *testing.T) {
+	site := &consent.Policy{Version: "1", Categories: consent.DefaultPolicy().Categories,
+		Cookies:  []consent.Cookie{{Name: "session", Category: consent.Essential}},
+		Services: []consent.Service{{Name: "jsDelivr", Purpose: "Serves the shop's scripts.", Hosts: []string{"jsdelivr.net"}}}}
+	m, err := New(site, Keys(testKey))
+	require.NoError(t, err)
+	corpus := reportCorpus()
+	for _, p := range corpus {
+		servePage(m.Handler(corpusHandler(corpus)), p.path)
+	}
+	draft, err := m.Inventory().DraftYAML(site)
+	require.NoError(t, err)
+	assert.NotContains(t, string(draft), "- name: cdn.jsdelivr.net", "a declared service")
+	assert.Contains(t, string(draft), "name: images.cdn.example", "an undeclared host is still drafted")
+}
+
 func text(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)

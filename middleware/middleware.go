@@ -56,6 +56,9 @@ type Middleware struct {
 	debug           bool
 	rewriteOptions  htmlrewrite.Options // per-visitor fields filled per response
 
+	// csp builds the Content-Security-Policy header (nil: CSPOff).
+	csp *cspPolicy
+
 	// What the middleware saw, and report-only mode.
 	inv          *inventory
 	reportOnly   bool
@@ -161,7 +164,21 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		reportOnly:      cfg.reportOnly,
 		reportBanner:    cfg.reportBanner,
 	}
-	if err := m.buildRewriter(cfg.mode); err != nil {
+	if cfg.reportOnly && cfg.cspSet && cfg.csp == CSPEnforce {
+		return nil, fmt.Errorf("%w: CSP(CSPEnforce) with ReportOnly: report-only mode enforces nothing; use CSP(CSPReport)", ErrConfig)
+	}
+	if cfg.reportOnly && !cfg.cspSet {
+		cfg.csp = CSPReport
+	}
+	if cfg.csp > CSPEnforce {
+		return nil, fmt.Errorf("%w: CSP %v: want CSPOff, CSPReport or CSPEnforce", ErrConfig, cfg.csp)
+	}
+	for i, h := range cfg.cspSiteHosts {
+		if !consent.ValidHost(h) {
+			return nil, fmt.Errorf("%w: CSPSiteHosts[%d]: %q is not a host name (lowercase, with a dot, no scheme or port)", ErrConfig, i, h)
+		}
+	}
+	if err := m.buildRewriter(&cfg); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
 	if cfg.consentMode != nil {
@@ -264,8 +281,10 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 	return v, renew
 }
 
-// buildRewriter translates the policy's trackers for the HTML rewriter.
-func (m *Middleware) buildRewriter(mode Mode) error {
+// buildRewriter translates the policy's trackers for the HTML rewriter and
+// the Content-Security-Policy.
+func (m *Middleware) buildRewriter(cfg *config) error {
+	mode := cfg.mode
 	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
 	names := make([]string, len(m.policy.Categories))
 	for i, c := range m.policy.Categories {
@@ -273,11 +292,20 @@ func (m *Middleware) buildRewriter(mode Mode) error {
 		m.allCats |= 1 << i
 		names[i] = string(c.ID)
 	}
-	trackers := make([]htmlrewrite.Tracker, 0, len(m.policy.Trackers))
-	for _, t := range m.policy.Trackers {
+	// The effective tracker list: the matcher and the CSP's allow-lists
+	// are built from it, so that what the rewriter removes and what the
+	// browser refuses never disagree.
+	decls := m.policy.Trackers
+	trackers := make([]htmlrewrite.Tracker, 0, len(decls))
+	cspTrackers := make([]cspTracker, 0, len(decls))
+	for _, t := range decls {
 		bit := m.catBit[t.Category]
 		m.trackerCats |= 1 << bit
 		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
+		cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
+	}
+	if cfg.csp != CSPOff {
+		m.csp = newCSPPolicy(cfg.csp, m.prefix, cfg.cspSiteHosts, m.policy.Services, cspTrackers)
 	}
 	matcher, err := htmlrewrite.NewMatcher(trackers)
 	if err != nil {

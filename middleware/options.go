@@ -41,6 +41,9 @@ type config struct {
 	pseudo          *store.Pseudonymizer
 	reportOnly      bool
 	reportBanner    bool
+	csp             CSPMode
+	cspSet          bool
+	cspSiteHosts    []string
 }
 
 func defaults() config {
@@ -54,6 +57,7 @@ func defaults() config {
 		beacons:         true,
 		language:        banner.DefaultLanguage,
 		settingsControl: true,
+		csp:             CSPEnforce,
 	}
 }
 
@@ -225,4 +229,39 @@ func LedgerPseudonyms(p *store.Pseudonymizer) Option { return func(c *config) { 
 // Content-Length and ETag, as any page with the banner does. Default off.
 func ReportOnly(showBanner bool) Option {
 	return func(c *config) { c.reportOnly, c.reportBanner = true, showBanner }
+}
+
+// CSP sets whether the middleware adds its own Content-Security-Policy to
+// every response a browser could render as a document (HTML, XHTML, SVG,
+// XML, and any response of a missing, unknown or ambiguous type), built from
+// the visitor's consent: it allows 'self', the CSPSiteHosts, the policy's
+// Services, and the hosts of the trackers whose category the visitor
+// granted; the browser refuses every other host, however the request is
+// made (scripts injected at run time, fetch, beacons, CSS, workers, frames).
+// The header is a field of its own, next to any the site sends, which it
+// never reads or changes: browsers enforce every policy they get, so it can
+// only restrict further, and inline scripts, styles and eval stay as the
+// site's own policy says. Both modes send report-uri and report-to
+// (Reporting-Endpoints) pointing at Prefix+"/csp-report".
+//
+// Default CSPEnforce — ReportOnly makes it CSPReport — because the promise
+// of the middleware is that a visitor who has not consented contacts no
+// tracker, and only the browser can keep it for what the server never sees
+// in the page. What enforcing can break is exactly what the policy does not
+// declare: a third party that loads for a visitor who refused everything is
+// either a tracker to declare as one, or a service the site needs, to list
+// in the policy's Services (the browser's console and the reports name each
+// refused host). A site that cannot declare its third parties yet starts
+// with CSPReport (or ReportOnly) and drafts them from the inventory.
+// CSP(CSPEnforce) together with ReportOnly is an error.
+func CSP(mode CSPMode) Option { return func(c *config) { c.csp, c.cspSet = mode, true } }
+
+// CSPSiteHosts adds hosts the site serves its own content from besides its
+// own origin ('self'), such as a static CDN ("static.example.net"), to the
+// middleware's Content-Security-Policy, for every visitor. Each host also
+// covers its subdomains and any port. Third parties the site needs (fonts,
+// payment, maps) belong in the policy's Services instead, where the policy
+// page lists them. Default none: only the page's own origin.
+func CSPSiteHosts(hosts ...string) Option {
+	return func(c *config) { c.cspSiteHosts = append(c.cspSiteHosts, hosts...) }
 }

@@ -92,19 +92,40 @@ func servePage(h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 // In report-only mode every response is the handler's, byte for byte:
-// status, every header (cookies, validators, length) and the body.
+// status, every header (cookies, validators, length) and the body. The one
+// addition is the middleware's Content-Security-Policy-Report-Only (and its
+// Reporting-Endpoints), which blocks nothing; with CSP(CSPOff) not even that.
 func TestReportOnlyResponsesAreByteIdentical(t *testing.T) {
 	corpus := reportCorpus()
 	upstream := corpusHandler(corpus)
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{{"default: a report-only CSP", nil}, {"CSP off", []Option{CSP(CSPOff)}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newTestMiddleware(t, append([]Option{ReportOnly(false)}, tc.opts...)...)
+			h := m.Handler(upstream)
+			for _, p := range corpus {
+				t.Run(p.path, func(t *testing.T) {
+					want, got := servePage(upstream, p.path), servePage(h, p.path)
+					assert.Equal(t, want.Code, got.Code)
+					gotHeader := got.Header().Clone()
+					if tc.opts == nil {
+						assert.Len(t, gotHeader.Values("Content-Security-Policy-Report-Only"), 1)
+						assert.Equal(t, `consentgate="/consent/csp-report"`, gotHeader.Get("Reporting-Endpoints"))
+						gotHeader.Del("Content-Security-Policy-Report-Only")
+						gotHeader.Del("Reporting-Endpoints")
+					}
+					assert.Equal(t, want.Header(), gotHeader)
+					assert.True(t, want.Body.String() == got.Body.String(), "body differs")
+				})
+			}
+		})
+	}
 	m, _ := newTestMiddleware(t, ReportOnly(false))
 	h := m.Handler(upstream)
 	for _, p := range corpus {
-		t.Run(p.path, func(t *testing.T) {
-			want, got := servePage(upstream, p.path), servePage(h, p.path)
-			assert.Equal(t, want.Code, got.Code)
-			assert.Equal(t, want.Header(), got.Header())
-			assert.True(t, want.Body.String() == got.Body.String(), "body differs")
-		})
+		servePage(h, p.path)
 	}
 	inv := m.Inventory()
 	assert.True(t, inv.ReportOnly)

@@ -56,6 +56,18 @@ type responseWriter struct {
 	debug   *debugPage // debug mode: the page held back to list removals
 
 	viewCounted bool // the inventory counted this response for its cookies
+
+	grantedBits uint64 // the consent's category bits, once haveGranted
+	haveGranted bool
+}
+
+// granted returns the visitor's granted category bits, computed once per
+// response.
+func (rw *responseWriter) granted() uint64 {
+	if !rw.haveGranted {
+		rw.grantedBits, rw.haveGranted = rw.m.grantedBits(rw.consent), true
+	}
+	return rw.grantedBits
 }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
@@ -209,6 +221,9 @@ func (rw *responseWriter) commit() {
 		tieValidators(h, consentState(rw.plan(), rw.consent.Decided()))
 	}
 	rw.startRewrite(h)
+	if m.csp != nil && rendersAsDocument(h["Content-Type"]) {
+		m.csp.add(h, rw.granted())
+	}
 	if rw.debug == nil {
 		rw.w.WriteHeader(rw.status)
 	}

@@ -47,6 +47,9 @@
   }
 
   function applied(state) {
+    // The page's Content-Security-Policy refuses what was just granted:
+    // only a new response brings the visitor's new policy.
+    if (state.reload) { location.reload(); return; }
     var b = d.getElementById("consentgate-banner");
     // Focus must not be lost with the banner: it moves to the control that
     // reopens the choice.

@@ -41,6 +41,8 @@ type config struct {
 	reportOnly      bool
 	reportBanner    bool
 	admin           string // "" serves no inventory
+	csp             middleware.CSPMode
+	cspSiteHosts    []string
 }
 
 // parseConfig checks every setting; the first problem is returned as a
@@ -125,6 +127,29 @@ func parseConfig(v values) (*config, error) {
 
 // parseRollout reads -report-only, -report-only-banner and -admin.
 func (c *config) parseRollout(v values) error {
+	switch raw := strings.TrimSpace(v.val["csp"]); {
+	case raw == "" && c.reportOnly:
+		c.csp = middleware.CSPReport
+	case raw == "":
+		c.csp = middleware.CSPEnforce
+	default:
+		var err error
+		if c.csp, err = middleware.ParseCSPMode(raw); err != nil {
+			return v.errorf("csp", "must be off, report or enforce, not %q", raw)
+		}
+		if c.csp == middleware.CSPEnforce && c.reportOnly {
+			return v.errorf("csp", "enforce with -report-only, which enforces nothing: use -csp report")
+		}
+	}
+	for h := range strings.SplitSeq(v.val["csp-site-hosts"], ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if !consent.ValidHost(h) {
+			return v.errorf("csp-site-hosts", "%q is not a host name (lowercase, with a dot, no scheme or port)", h)
+		}
+		c.cspSiteHosts = append(c.cspSiteHosts, h)
+	}
 	// Alone, -report-only-banner would be ignored, and the proxy would
 	// enforce the policy the operator meant only to try out: refused.
 	if c.reportBanner && !c.reportOnly {

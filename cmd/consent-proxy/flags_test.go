@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consentgate/consent/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,6 +43,12 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 		{name: "upstream with user", args: withKeys("-upstream", "http://u:p@example.com"), want: "consent-proxy: -upstream: must hold no user info"},
 		{name: "mode", args: withKeys("-upstream", up, "-mode", "sideways"), want: "consent-proxy: -mode: must be strip or defer"},
 		{name: "listen", args: withKeys("-upstream", up, "-listen", "8080"), want: "consent-proxy: -listen: must be host:port"},
+		{name: "csp", args: withKeys("-upstream", up, "-csp", "strict"), want: `consent-proxy: -csp: must be off, report or enforce, not "strict"`},
+		{name: "csp enforce in report-only mode", args: withKeys("-upstream", up, "-report-only", "-csp", "enforce"), want: "consent-proxy: -csp: enforce with -report-only"},
+		{name: "csp from the config file", args: withKeys("-upstream", up, "-config", "CONFIG"), config: "proxy.yaml", body: "csp: sideways\n",
+			want: "consent-proxy: -csp: must be off, report or enforce, not \"sideways\" (from config file "},
+		{name: "csp site host", args: withKeys("-upstream", up, "-csp-site-hosts", "static.example.net,https://cdn.example.net"),
+			want: `consent-proxy: -csp-site-hosts: "https://cdn.example.net" is not a host name`},
 		{name: "no keys", args: []string{"-upstream", up}, want: "consent-proxy: -hash-key: required"},
 		{name: "block key alone", args: []string{"-upstream", up, "-block-key", testBlock}, want: "consent-proxy: -hash-key: required with -block-key"},
 		{name: "hash key not hex", args: []string{"-upstream", up, "-hash-key", "!!"}, want: "consent-proxy: -hash-key: hash key 1"},
@@ -253,6 +260,35 @@ func TestConfigFileFormats(t *testing.T) {
 			got, err := readConfigFile(writeFile(t, tt.file, tt.body))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// -csp defaults to enforce, and to report with -report-only, which enforces
+// nothing; -csp-site-hosts is a comma-separated list.
+func TestCSPSetting(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		want  middleware.CSPMode
+		hosts []string
+	}{
+		{"default", nil, nil, middleware.CSPEnforce, nil},
+		{"report-only", []string{"-report-only"}, nil, middleware.CSPReport, nil},
+		{"report-only, off", []string{"-report-only", "-csp", "off"}, nil, middleware.CSPOff, nil},
+		{"off", []string{"-csp", "OFF"}, nil, middleware.CSPOff, nil},
+		{"from the environment", nil, map[string]string{"CONSENT_CSP": "report"}, middleware.CSPReport, nil},
+		{"site hosts", []string{"-csp-site-hosts", "static.example.net, img.example.net,"}, nil, middleware.CSPEnforce,
+			[]string{"static.example.net", "img.example.net"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := resolve(append([]string{"-upstream", "http://127.0.0.1:3000", "-hash-key", testHash}, tc.args...), mapEnv(tc.env))
+			require.NoError(t, err)
+			c, err := parseConfig(v)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, c.csp)
+			assert.Equal(t, tc.hosts, c.cspSiteHosts)
 		})
 	}
 }

@@ -28,6 +28,8 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 		middleware.GPC(c.gpc),
 		middleware.Debug(c.debug),
 		middleware.Language(c.language),
+		middleware.CSP(c.csp),
+		middleware.CSPSiteHosts(c.cspSiteHosts...),
 	}
 	if c.insecureDev {
 		opts = append(opts, middleware.InsecureDev())

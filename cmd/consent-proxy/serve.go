@@ -142,7 +142,7 @@ func serveWith(ctx context.Context, cfg *config, policy *consent.Policy, ledger 
 	}
 	logger.Info("consent-proxy listening", "addr", ln.Addr().String(), "upstream", cfg.upstream.String(),
 		"prefix", cfg.prefix, "mode", cfg.mode.String(), "policy", policyName(cfg), "ledger", ledgerName(cfg.ledgerURL),
-		"report_only", cfg.reportOnly)
+		"report_only", cfg.reportOnly, "csp", cfg.csp.String())
 	if adminLn != nil {
 		a := adminLn.Addr()
 		logger.Info("consent-proxy admin listening", "addr", a.String(), "inventory", "http://"+a.String()+"/inventory")

@@ -42,6 +42,8 @@ var settings = []setting{
 	{name: "ip-hash-key", usage: "hex key of 32 bytes or more: the ledger keeps an HMAC-SHA256 of each client IP instead of its /24 or /48 network"},
 	{name: "report-only", def: "false", isBool: true, usage: "enforce nothing: cookies, tags and pages pass unchanged, and the inventory (-admin) records what would have been removed"},
 	{name: "report-only-banner", def: "false", isBool: true, usage: "with -report-only, still show the banner and record decisions, so that visitors' answers can be seen before they are enforced"},
+	{name: "csp", usage: "the browser enforces consent too: off, report (Content-Security-Policy-Report-Only) or enforce (default enforce; report with -report-only)"},
+	{name: "csp-site-hosts", usage: "hosts the site serves its own content from besides its origin (a static CDN), comma-separated, allowed by the CSP for every visitor; each covers its subdomains (default none)"},
 	{name: "admin", usage: "address (host:port) of a separate listener serving the inventory at /inventory; keep it on loopback (default none)"},
 	{name: "config", usage: "config file, JSON or YAML, with the flags' names as keys"},
 }

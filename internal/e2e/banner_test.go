@@ -113,6 +113,8 @@ func TestNoJavaScriptFormPostReturnsToThePage(t *testing.T) {
 // With JavaScript the banner's buttons decide without a reload: the banner
 // goes, the settings control comes, the choice is announced, and the
 // trackers of granted categories load on the next page — only those.
+// Without an enforced CSP (CSP(CSPOff)); under enforce a grant reloads the
+// page (TestCSPEnforceReloadsAfterAGrant).
 func TestScriptDecidesWithoutReload(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -147,7 +149,7 @@ func TestScriptDecidesWithoutReload(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := newSite(t)
+			s := newSite(t, withMiddleware(middleware.CSP(middleware.CSPOff)))
 			tb := newTab(t, s)
 			tb.navigate("/shop")
 			tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))
@@ -313,7 +315,8 @@ func TestWithdrawConsent(t *testing.T) {
 
 // In Defer mode the refused trackers stay in the page, inert, and the
 // banner script switches on those of the granted categories after the
-// choice, without a reload; the others stay inert.
+// choice, without a reload; the others stay inert. Without an enforced CSP:
+// under enforce the page reloads instead (TestCSPEnforceReloadsAfterAGrant).
 func TestDeferModeActivatesTrackersWithoutReload(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -342,7 +345,7 @@ func TestDeferModeActivatesTrackersWithoutReload(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := newSite(t, withMiddleware(middleware.TagMode(middleware.Defer)))
+			s := newSite(t, withMiddleware(middleware.TagMode(middleware.Defer), middleware.CSP(middleware.CSPOff)))
 			tb := newTab(t, s)
 			tb.navigate("/shop")
 			tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))

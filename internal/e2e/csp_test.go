@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/consentgate/consent/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,9 +24,12 @@ document.addEventListener("securitypolicyviolation", function (e) {
 	window.e2eViolations.push(e.effectiveDirective + " " + e.blockedURI);
 });`
 
-// Under a strict Content-Security-Policy the banner is still styled and
-// its script still works, with no violation reported by any channel: the
-// page's event, the policy's report-uri, or Chrome's console.
+// In every CSP mode of the middleware, with and without the site's own
+// strict Content-Security-Policy, the banner is styled, its script works,
+// the consent endpoint answers, and no policy reports a violation by any
+// channel: the page's event, the site policy's report-uri, or Chrome's
+// console. Under enforce the grant reloads the page, which then comes with
+// the visitor's new policy.
 func TestStrictCSP(t *testing.T) {
 	const nonce = "XYZ"
 	for _, c := range []struct {
@@ -32,6 +37,11 @@ func TestStrictCSP(t *testing.T) {
 		// Selectors of how the assets must come.
 		style, script string
 	}{
+		{
+			name:   "no site policy: inline assets",
+			style:  `style:not([nonce])`,
+			script: `script[data-prefix]:not([src]):not([nonce])`,
+		},
 		{
 			// Inline styles are not allowed, so the middleware links
 			// both assets as files: 'self' admits the stylesheet, the
@@ -48,52 +58,116 @@ func TestStrictCSP(t *testing.T) {
 			script: `script[nonce][data-prefix]:not([src])`,
 		},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := newSite(t, withCSP(c.csp, nonce))
-			tb := newTab(t, s)
-			_, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: violationWatch})
-			require.NoError(t, err)
-			tb.navigate("/shop")
-			tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))
+		for _, mode := range []middleware.CSPMode{middleware.CSPOff, middleware.CSPReport, middleware.CSPEnforce} {
+			t.Run(c.name+"/csp "+mode.String(), func(t *testing.T) {
+				opts := []siteOption{withMiddleware(middleware.CSP(mode))}
+				if c.csp != "" {
+					opts = append(opts, withCSP(c.csp, nonce))
+				}
+				s := newSite(t, opts...)
+				tb := newTab(t, s)
+				_, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: violationWatch})
+				require.NoError(t, err)
+				tb.navigate("/shop")
+				tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))
 
-			assert.True(t, tb.present(c.style), "stylesheet as %s", c.style)
-			assert.True(t, tb.present(c.script), "script as %s", c.script)
-			styled := eval[map[string]string](tb, `(function () {
+				assert.True(t, tb.present(c.style), "stylesheet as %s", c.style)
+				assert.True(t, tb.present(c.script), "script as %s", c.script)
+				styled := eval[map[string]string](tb, `(function () {
 				var b = getComputedStyle(document.querySelector("#consentgate-banner"));
 				var a = getComputedStyle(document.querySelector('#consentgate-banner button[value="accept-all"]'));
 				return {position: b.position, background: a.backgroundColor};
 			})()`)
-			assert.Equal(t, "fixed", styled["position"], "the banner's stylesheet applies")
-			assert.Equal(t, "rgb(29, 78, 216)", styled["background"], "the buttons are styled")
+				assert.Equal(t, "fixed", styled["position"], "the banner's stylesheet applies")
+				assert.Equal(t, "rgb(29, 78, 216)", styled["background"], "the buttons are styled")
 
-			// The script works: the dialog opens and closes, Accept all
-			// decides without a reload.
-			tb.markPage()
-			tb.click(selManage)
-			tb.do("waiting for the dialog", chromedp.WaitVisible(chromedp.CSS(selDialog+"[open]")))
-			tb.press(kb.Escape)
-			tb.do("waiting for the dialog to close", chromedp.WaitNotVisible(chromedp.CSS(selDialog)))
-			tb.click(selAccept)
-			tb.do("waiting for the banner to go", chromedp.WaitNotPresent(chromedp.CSS(selBanner)))
-			tb.do("waiting for the settings control", chromedp.WaitVisible(chromedp.CSS(selSettings)))
-			assert.True(t, tb.pageMarked(), "decided by the script, without a reload")
+				// The script works: the dialog opens (it fetches the
+				// consent endpoint) and closes.
+				tb.markPage()
+				tb.click(selManage)
+				tb.do("waiting for the dialog", chromedp.WaitVisible(chromedp.CSS(selDialog+"[open]")))
+				tb.press(kb.Escape)
+				tb.do("waiting for the dialog to close", chromedp.WaitNotVisible(chromedp.CSS(selDialog)))
+				settle()
+				assert.Empty(t, eval[[]string](tb, `window.e2eViolations`), "securitypolicyviolation events")
+				assert.Empty(t, s.cspReports.Paths(), "reports to report-uri")
+				assert.Empty(t, cspMessages(tb), "CSP messages in the console")
 
-			settle()
-			assert.Empty(t, eval[[]string](tb, `window.e2eViolations`), "securitypolicyviolation events")
-			assert.Empty(t, s.cspReports.Paths(), "reports to report-uri")
-			assert.Empty(t, cspMessages(tb), "CSP messages in the console")
+				// Accept all decides by the script: without a reload, or,
+				// under enforce, with one that brings the new policy.
+				if mode == middleware.CSPEnforce {
+					tb.clickAndLoad(selAccept)
+					tb.do("waiting for the settings control", chromedp.WaitVisible(chromedp.CSS(selSettings)))
+					assert.False(t, tb.pageMarked(), "the grant reloaded the page")
+				} else {
+					tb.click(selAccept)
+					tb.do("waiting for the banner to go", chromedp.WaitNotPresent(chromedp.CSS(selBanner)))
+					tb.do("waiting for the settings control", chromedp.WaitVisible(chromedp.CSS(selSettings)))
+					assert.True(t, tb.pageMarked(), "decided by the script, without a reload")
+				}
+				assert.False(t, tb.present(selBanner))
+				assert.Equal(t, "accept-all", tb.consentState().Consent.Method, "the endpoint recorded the choice")
+				if c.csp == "" {
+					return
+				}
 
-			// The watch works: a request the policy forbids shows up in
-			// all three channels.
-			eval[bool](tb, `(function () { var i = new Image(); i.src = "`+s.b.Origin()+`/probe.gif"; document.body.appendChild(i); return true; })()`)
-			tb.waitJS("the probe's violation event", `window.e2eViolations.length > 0`)
-			deadline := time.Now().Add(5 * time.Second)
-			for (len(s.cspReports.Paths()) == 0 || len(cspMessages(tb)) == 0) && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			assert.NotEmpty(t, s.cspReports.Paths(), "the probe's report reaches report-uri")
-			assert.NotEmpty(t, cspMessages(tb), "the probe's violation is in the console")
-		})
+				// The watch works: a request the site's policy forbids
+				// shows up in all three channels.
+				eval[bool](tb, `(function () { var i = new Image(); i.src = "`+s.b.Origin()+`/probe.gif"; document.body.appendChild(i); return true; })()`)
+				tb.waitJS("the probe's violation event", `window.e2eViolations.length > 0`)
+				deadline := time.Now().Add(5 * time.Second)
+				for (len(s.cspReports.Paths()) == 0 || len(cspMessages(tb)) == 0) && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				assert.NotEmpty(t, s.cspReports.Paths(), "the probe's report reaches report-uri")
+				assert.NotEmpty(t, cspMessages(tb), "the probe's violation is in the console")
+			})
+		}
+	}
+}
+
+// Under CSP enforce, a grant reloads the page so that it comes with the
+// policy that allows the granted trackers, in Strip and in Defer mode: the
+// granted trackers end up running, the refused ones are never contacted.
+func TestCSPEnforceReloadsAfterAGrant(t *testing.T) {
+	for _, mode := range []middleware.Mode{middleware.Strip, middleware.Defer} {
+		for _, c := range []struct {
+			name   string
+			decide func(tb *tab)
+			runs   int  // tracker scripts that run after the reload
+			wantB  bool // tracker B (advertising) is contacted
+		}{
+			{"accept all", func(tb *tab) { tb.clickAndLoad(selAccept) }, 2, true},
+			{"save analytics only", func(tb *tab) {
+				tb.click(selManage)
+				tb.do("waiting for the dialog", chromedp.WaitVisible(chromedp.CSS(selDialog+"[open]")))
+				tb.click(selDialog + ` input[value="analytics"]`)
+				tb.clickAndLoad(selDialog + ` button[value="save"]`)
+			}, 2, false},
+		} {
+			t.Run(mode.String()+"/"+c.name, func(t *testing.T) {
+				s := newSite(t, withMiddleware(middleware.TagMode(mode), middleware.CSP(middleware.CSPEnforce)))
+				tb := newTab(t, s)
+				tb.navigate("/shop")
+				tb.do("waiting for the banner", chromedp.WaitVisible(chromedp.CSS(selBanner)))
+				settle()
+				require.Empty(t, tb.log.To(hostA), "nothing before consent")
+				require.Empty(t, tb.log.To(hostB), "nothing before consent")
+				tb.markPage()
+
+				c.decide(tb)
+				tb.waitJS("the tracker scripts ran", `window.trackerRuns && window.trackerRuns.length === `+strconv.Itoa(c.runs))
+				assert.False(t, tb.pageMarked(), "the page was reloaded")
+				assert.False(t, tb.present(selBanner))
+				waitHits(t, s.a, "/t.js", "/loader.js")
+				if c.wantB {
+					waitHits(t, s.b, "/px.gif")
+				} else {
+					settle()
+					assert.Empty(t, s.b.Paths(), "the refused tracker is never contacted")
+				}
+			})
+		}
 	}
 }
 

@@ -54,7 +54,9 @@ func TestDemoContactsTrackersOnlyAfterConsent(t *testing.T) {
 	tb.waitJS("the banner", `document.getElementById("consentgate-banner") !== null`)
 	require.Zero(t, quiet(), "no request to a fake tracker before consent: %v", d.Hits())
 
-	tb.click(`#consentgate-banner button[value="accept-all"]`)
+	// The demo enforces its CSP: the grant reloads the page, which brings
+	// the policy that allows the fake trackers.
+	tb.clickAndLoad(`#consentgate-banner button[value="accept-all"]`)
 	tb.waitJS("the banner to go", `document.getElementById("consentgate-banner") === null`)
 	tb.navigate("/courses/go-basics")
 	require.Eventually(t, func() bool { return len(contacted()) == 5 }, 10*time.Second, 50*time.Millisecond,

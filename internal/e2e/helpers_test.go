@@ -19,6 +19,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,11 +38,14 @@ const (
 
 // request is one request Chrome reported sending (Network.requestWillBeSent).
 type request struct {
+	ID  network.RequestID
 	URL string
 	At  time.Time
 	// RedirectStatus is the status of the redirect that led to this
 	// request, 0 when none did.
 	RedirectStatus int64
+	// Socket marks a WebSocket (Network.webSocketCreated).
+	Socket bool
 }
 
 // tabLog records what a tab reports from Chrome's side: the requests it
@@ -52,6 +56,13 @@ type tabLog struct {
 	mu   sync.Mutex
 	reqs []request
 	msgs []string
+	// blocked holds the requests that failed with a blocked reason
+	// (Network.loadingFailed), by request ID.
+	blocked map[network.RequestID]network.BlockedReason
+	// onWorker, when set, is called (in a goroutine of its own) with each
+	// worker target the tab attaches to, whose requests the tab's session
+	// does not report.
+	onWorker func(target.ID)
 }
 
 // listen runs in the tab's event loop (chromedp.WithListener): it only
@@ -60,8 +71,21 @@ func (l *tabLog) listen(ev any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch e := ev.(type) {
+	case *target.EventAttachedToTarget:
+		if l.onWorker != nil && strings.Contains(e.TargetInfo.Type, "worker") {
+			go l.onWorker(e.TargetInfo.TargetID)
+		}
+	case *network.EventLoadingFailed:
+		if e.BlockedReason != "" {
+			if l.blocked == nil {
+				l.blocked = map[network.RequestID]network.BlockedReason{}
+			}
+			l.blocked[e.RequestID] = e.BlockedReason
+		}
+	case *network.EventWebSocketCreated:
+		l.reqs = append(l.reqs, request{ID: e.RequestID, URL: e.URL, At: time.Now(), Socket: true})
 	case *network.EventRequestWillBeSent:
-		r := request{URL: e.Request.URL, At: time.Now()}
+		r := request{ID: e.RequestID, URL: e.Request.URL, At: time.Now()}
 		if e.RedirectResponse != nil {
 			r.RedirectStatus = e.RedirectResponse.Status
 		}

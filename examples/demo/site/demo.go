@@ -43,9 +43,12 @@ func New(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool, le
 		d.trackers = append(d.trackers, t)
 		origins[tl.name] = t.origin
 	}
-	// Plain HTTP on localhost: the consent cookie goes without Secure.
+	// Plain HTTP on localhost: the consent cookie goes without Secure. The
+	// browser enforces the visitor's consent too (CSPEnforce): the fake
+	// trackers' hosts are allowed, on any port, once their category is
+	// granted, and nothing else is.
 	opts := []middleware.Option{middleware.Keys(keys...), middleware.Logger(logger),
-		middleware.InsecureDev(), middleware.Debug(debug)}
+		middleware.InsecureDev(), middleware.Debug(debug), middleware.CSP(middleware.CSPEnforce)}
 	if ledger != nil {
 		opts = append(opts, middleware.Ledger(ledger))
 	}
