@@ -12,21 +12,30 @@ MAKEFLAGS += --no-builtin-rules
 GO    ?= go
 GOFMT ?= gofmt
 
+# ---- Toolchain --------------------------------------------------------------
+# Every target runs on the Go release go.mod's toolchain line names: the go
+# command downloads it through the module proxy on first use, whatever Go is
+# installed, so tests, vet, staticcheck, govulncheck and the consent-proxy
+# binary that `make vuln` scans all see the same standard library. A
+# GOTOOLCHAIN set in the environment wins (GOTOOLCHAIN=local: the installed
+# Go); one set only with `go env -w` does not.
+GO_TOOLCHAIN := $(shell awk '$$1 == "toolchain" {print $$2}' go.mod)
+export GOTOOLCHAIN ?= $(GO_TOOLCHAIN)
+
 # ---- Pinned tool versions ---------------------------------------------------
 # staticcheck v0.8.2 is the newest release (its go.mod says go 1.26.0).
 STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
 # golang.org/x/vulndb snapshot that the offline vulnerability database is built from.
 VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
-# Standard library that govulncheck analyses against (downloaded by the go
-# command through the module proxy on first use).
-VULN_GOTOOLCHAIN    := go1.27.3
 
 TOOLS_BIN   := $(CURDIR)/.tools/bin
 STATICCHECK := $(TOOLS_BIN)/staticcheck
 GOVULNCHECK := $(TOOLS_BIN)/govulncheck
 VULNDB_DIR  := $(CURDIR)/.cache/vulndb
 VULNDB_STAMP := $(VULNDB_DIR)/.built-$(VULNDB_VERSION)
+# The consent-proxy binary that `make vuln` scans (-mode binary).
+VULN_BIN    := $(CURDIR)/.cache/vuln/consent-proxy
 
 # ---- Knobs ------------------------------------------------------------------
 BENCH       ?= .
@@ -42,17 +51,20 @@ LOAD_CONCURRENCY ?= 64
 # The demo site (examples/demo) replaces examples/stdlib as soon as it exists.
 DEMO_PKG := $(if $(wildcard examples/demo/*.go),./examples/demo,./examples/stdlib)
 
-.PHONY: help test demo bench load lint vuln keys fuzz e2e tools vulndb clean
+.PHONY: help toolchain test demo bench load lint vuln keys fuzz e2e tools vulndb clean
 
 help: ## Show this help
 	@echo 'Usage: make TARGET [VAR=value ...]'
 	@echo
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-9s %s\n", $$1, $$2}'
 	@echo
 	@echo 'Variables: BENCH=$(BENCH) BENCHTIME=$(BENCHTIME) BENCH_COUNT=$(BENCH_COUNT)'
 	@echo '           FUZZTIME=$(FUZZTIME) FUZZMINTIME=$(FUZZMINTIME) DEMO_FLAGS=$(DEMO_FLAGS) (demo package: $(DEMO_PKG))'
 	@echo '           LOAD_DURATION=$(LOAD_DURATION) LOAD_CONCURRENCY=$(LOAD_CONCURRENCY)'
+
+toolchain: ## Print the Go release the targets use (go.mod's toolchain line, downloaded on first use)
+	$(GO) version
 
 test: ## Run all unit tests with the race detector
 	$(GO) test -race -count=1 ./...
@@ -85,9 +97,16 @@ lint: tools ## gofmt check, go vet and staticcheck
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-vuln: tools vulndb ## govulncheck with the offline database, against the VULN_GOTOOLCHAIN (go1.27.3) stdlib
-	GOTOOLCHAIN=$(VULN_GOTOOLCHAIN) $(GO) version
-	GOTOOLCHAIN=$(VULN_GOTOOLCHAIN) $(GOVULNCHECK) -db file://$(VULNDB_DIR) ./...
+# The source scan finds what the module's code reaches; the binary scan
+# checks what is actually shipped: the consent-proxy binary, with the
+# standard library and module versions recorded in it by the Go that built it.
+vuln: tools vulndb ## govulncheck (offline database) on the source and on the built consent-proxy binary
+	$(GO) version
+	$(GOVULNCHECK) -db file://$(VULNDB_DIR) ./...
+	@mkdir -p '$(dir $(VULN_BIN))'
+	$(GO) build -o '$(VULN_BIN)' ./cmd/consent-proxy
+	$(GO) version '$(VULN_BIN)'
+	$(GOVULNCHECK) -db file://$(VULNDB_DIR) -mode binary '$(VULN_BIN)'
 
 keys: ## Print a fresh CONSENT_HASH_KEY and CONSENT_BLOCK_KEY (32 bytes hex each)
 	@rand_hex32() { \
@@ -115,10 +134,11 @@ e2e: ## Run end-to-end (browser) tests, build tag e2e, Debian chromium
 	$(GO) test -tags e2e -count=1 -v -timeout 5m ./internal/e2e/...
 
 tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing or outdated)
-	@$(call go-install,staticcheck,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION),)
-	@# govulncheck type-checks the standard library it analyses, so it must be
-	@# built by that Go release: a go1.26 build cannot parse go1.27's stdlib.
-	@$(call go-install,govulncheck,golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION),$(VULN_GOTOOLCHAIN))
+	@# Both type-check the standard library of the Go they analyse with, so
+	@# both are built by that release: a go1.26 build cannot parse go1.27's
+	@# stdlib.
+	@$(call go-install,staticcheck,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION))
+	@$(call go-install,govulncheck,golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION))
 
 vulndb: $(VULNDB_STAMP) ## Build the offline vulnerability database in .cache/vulndb (cached per version)
 
@@ -136,12 +156,13 @@ $(VULNDB_STAMP):
 clean: ## Remove .tools, .cache and .bench
 	rm -rf .tools .cache .bench
 
-# $(call go-install,BINARY,PACKAGE,VERSION,GOTOOLCHAIN): go install
-# PACKAGE@VERSION into $(TOOLS_BIN), built by GOTOOLCHAIN (empty: the usual
-# go), unless the binary there already is VERSION built by that Go release
-# (both read back with `go version -m`).
+# $(call go-install,BINARY,PACKAGE,VERSION): go install PACKAGE@VERSION into
+# $(TOOLS_BIN), built by the Go release this module's go commands run on (go
+# env GOVERSION here), unless the binary there already is VERSION built by
+# that release (both read back with `go version -m`). The release is passed
+# as GOTOOLCHAIN because `go install pkg@version` would otherwise pick the Go
+# of the tool's own go.mod.
 define go-install
-	$(if $(4),export GOTOOLCHAIN='$(4)';) \
 	want_go=$$($(GO) env GOVERSION); \
 	info=$$($(GO) version -m '$(TOOLS_BIN)/$(1)' 2>/dev/null || true); \
 	have=$$(awk '$$1 == "mod" {print $$3}' <<<"$$info"); \
@@ -150,6 +171,6 @@ define go-install
 		echo "$(1) $(3) ($$have_go) is installed"; \
 	else \
 		echo "installing $(2)@$(3) into $(TOOLS_BIN) with $$want_go"; \
-		GOBIN='$(TOOLS_BIN)' $(GO) install '$(2)@$(3)'; \
+		GOTOOLCHAIN="$$want_go" GOBIN='$(TOOLS_BIN)' $(GO) install '$(2)@$(3)'; \
 	fi
 endef

@@ -2,6 +2,13 @@ module github.com/consentgate/consent
 
 go 1.26.0
 
+// The Go release that builds this module's commands (consent-proxy, the
+// examples) and runs its tests: 1.26.8 and older carry standard-library
+// vulnerabilities every net/http server reaches. The go command downloads it
+// through the module proxy when the local Go is older (GOTOOLCHAIN=auto, the
+// default). Modules that import this one are not bound by it.
+toolchain go1.27.3
+
 require (
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/mux v1.8.1

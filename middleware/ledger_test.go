@@ -20,13 +20,14 @@ import (
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/internal/pgtest"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func openTestLedger(t testing.TB, rawURL string) store.Ledger {
 	t.Helper()
-	l, err := store.OpenLedger(context.Background(), rawURL, store.LedgerRetention(0))
+	l, err := ledgerurl.Open(context.Background(), rawURL, store.LedgerRetention(0))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	return l

@@ -206,7 +206,7 @@ func Debug(on bool) Option { return func(c *config) { c.debug = on } }
 func BannerTemplate(tmpl string) Option { return func(c *config) { c.bannerTemplate = tmpl } }
 
 // Ledger records every decision the consent endpoint accepts in l, the
-// proof of consent (see store.OpenLedger): the consent cookie is set only
+// proof of consent (see store.Ledger): the consent cookie is set only
 // once the record is durable, and when the ledger cannot write the endpoint
 // answers 503 and sets no cookie. The middleware does not close l. Default
 // none: nothing is recorded, and the site holds no proof of consent beyond

@@ -21,6 +21,7 @@ import (
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/internal/syncbuf"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -638,7 +639,7 @@ func TestNothingSensitiveInLogs(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	keys := store.KeyPair{Hash: []byte("hash-key-material-0123456789abcd"), Block: []byte("block-key-material-0123456789abc")}
 	dbPath := filepath.Join(t.TempDir(), "ledger.db")
-	ledger, err := store.OpenLedger(context.Background(), "sqlite://"+dbPath, store.LedgerRetention(0))
+	ledger, err := sqlite.Open(context.Background(), "sqlite://"+dbPath, store.LedgerRetention(0))
 	require.NoError(t, err)
 	m, err := New(testPolicy(), Keys(keys), Logger(logger), Ledger(ledger), Debug(true), GPC(true))
 	require.NoError(t, err)
@@ -768,7 +769,7 @@ func TestLedgerHoldsNoRawClientData(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			dbURL := "sqlite://" + filepath.Join(dir, "ledger.db")
-			l, err := store.OpenLedger(context.Background(), dbURL, store.LedgerRetention(0))
+			l, err := sqlite.Open(context.Background(), dbURL, store.LedgerRetention(0))
 			require.NoError(t, err)
 			opts := []Option{Ledger(l)}
 			if tt.ps != nil {

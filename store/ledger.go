@@ -12,7 +12,8 @@ import (
 // to demonstrate that a visitor consented; the cookie is in the visitor's
 // hands and proves nothing). Every decision the consent endpoint accepts is
 // appended as a Record. Implementations are safe for concurrent use; open
-// one with OpenLedger.
+// one with sqlite.Open or postgres.Open (packages store/sqlite and
+// store/postgres), or from a URL with ledgerurl.Open.
 type Ledger interface {
 	// Record appends rec and returns nil only once it is durable (committed
 	// and synced). Concurrent calls are group-committed: one transaction

@@ -18,7 +18,7 @@ import (
 func BenchmarkLedgerRecord(b *testing.B) {
 	for _, be := range ledgerBackends {
 		b.Run(be.name, func(b *testing.B) {
-			l := openLedger(b, be.url(b))
+			l := be.openLedger(b)
 			for _, c := range []int{1, 64} {
 				b.Run(fmt.Sprintf("c%d", c), func(b *testing.B) { benchmarkRecord(b, l, c) })
 			}

@@ -8,17 +8,32 @@ import (
 	"time"
 )
 
-// ledgerBackend is what a database does for the ledger. Errors are the
-// database's own; the ledger wraps them in ErrLedgerUnavailable.
-type ledgerBackend interface {
-	// insert stores recs in one transaction, skipping RequestIDs already
-	// stored, and returns once it is committed.
-	insert(ctx context.Context, recs []Record) error
-	lookup(ctx context.Context, consentID string) ([]Record, error)
-	// scan calls fn for each record with from <= Time < to, oldest first.
-	scan(ctx context.Context, from, to time.Time, fn func(*Record) error) error
-	purge(ctx context.Context, before time.Time) (int64, error)
-	close() error
+// LedgerBackend is what a database does for a ledger: store rows and read
+// them back. A driver (store/sqlite, store/postgres) implements it and
+// hands it to NewLedger, which adds what every database shares: the record
+// checks, the group-commit writer, the background purge and the export
+// formats. Errors are the database's own; the ledger wraps them in
+// ErrLedgerUnavailable. Implementations must be safe for concurrent use:
+// the writer inserts while readers look up and the purge deletes.
+type LedgerBackend interface {
+	// Insert stores recs in one transaction, skipping RequestIDs already
+	// stored, and returns once it is committed and durable. The records
+	// have been checked and normalised (UTC microsecond times, valid
+	// UTF-8 text without NUL, category IDs without white space). A failed
+	// batch is retried as a whole, so Insert must leave nothing behind when
+	// it fails.
+	Insert(ctx context.Context, recs []Record) error
+	// Lookup returns the records of one consent ID, oldest first (by Time,
+	// then in the order they were stored).
+	Lookup(ctx context.Context, consentID string) ([]Record, error)
+	// Scan calls fn for each record with from <= Time < to, oldest first,
+	// and stops at fn's first error.
+	Scan(ctx context.Context, from, to time.Time, fn func(*Record) error) error
+	// Purge deletes the records with Time < before and says how many.
+	Purge(ctx context.Context, before time.Time) (int64, error)
+	// Close closes the database. NewLedger's Close calls it once, after
+	// the last write and read have finished.
+	Close() error
 }
 
 // errClosed is what a closed ledger answers: unavailable (so the endpoint
@@ -34,7 +49,7 @@ var (
 // ledger is the Ledger of every backend: the group writer, the background
 // purge and the export formats are the same for all.
 type ledger struct {
-	b   ledgerBackend
+	b   LedgerBackend
 	w   *groupWriter
 	cfg ledgerConfig
 
@@ -46,9 +61,22 @@ type ledger struct {
 	purgeDone chan struct{}
 }
 
-func newLedger(b ledgerBackend, cfg ledgerConfig) *ledger {
+// NewLedger makes the Ledger of a driver's backend b, configured by cfg
+// (nil: the defaults), and starts its writer and (unless LedgerRetention
+// turns it off) its background purge. Applications open a ledger with a
+// driver's Open (store/sqlite, store/postgres) or store/ledgerurl; a new
+// driver calls NewLedger. Closing the ledger closes b.
+func NewLedger(b LedgerBackend, cfg *LedgerConfig) Ledger {
+	c := defaultLedgerConfig()
+	if cfg != nil {
+		c = cfg.c
+	}
+	return newLedger(b, c)
+}
+
+func newLedger(b LedgerBackend, cfg ledgerConfig) *ledger {
 	l := &ledger{b: b, cfg: cfg}
-	l.w = newGroupWriter(b.insert, &l.cfg)
+	l.w = newGroupWriter(b.Insert, &l.cfg)
 	if cfg.retention > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		l.stopPurge, l.purgeDone = cancel, make(chan struct{})
@@ -83,7 +111,7 @@ func (l *ledger) Lookup(ctx context.Context, consentID string) ([]Record, error)
 		return nil, err
 	}
 	defer l.inflight.Done()
-	recs, err := l.b.lookup(ctx, consentID)
+	recs, err := l.b.Lookup(ctx, consentID)
 	if err != nil {
 		return nil, unavailable(ctx, err)
 	}
@@ -109,7 +137,7 @@ func (l *ledger) Export(ctx context.Context, from, to time.Time, w io.Writer, fo
 		to = exportMax
 	}
 	var writeErr error
-	err = l.b.scan(ctx, from.UTC(), to.UTC(), func(rec *Record) error {
+	err = l.b.Scan(ctx, from.UTC(), to.UTC(), func(rec *Record) error {
 		writeErr = enc.write(rec)
 		return writeErr
 	})
@@ -130,7 +158,7 @@ func (l *ledger) Purge(ctx context.Context, olderThan time.Time) (int64, error) 
 		return 0, err
 	}
 	defer l.inflight.Done()
-	n, err := l.b.purge(ctx, olderThan.UTC())
+	n, err := l.b.Purge(ctx, olderThan.UTC())
 	if err != nil {
 		return n, unavailable(ctx, err)
 	}
@@ -151,7 +179,7 @@ func (l *ledger) Close() error {
 		<-l.purgeDone
 	}
 	l.inflight.Wait()
-	return l.b.close()
+	return l.b.Close()
 }
 
 // unavailable wraps a database error, but leaves the caller's own

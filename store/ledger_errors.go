@@ -4,7 +4,7 @@ import "errors"
 
 // Errors of the consent ledger.
 var (
-	// ErrLedgerURL reports a ledger URL that OpenLedger cannot use: an
+	// ErrLedgerURL reports a ledger URL that a driver's Open cannot use: an
 	// unknown scheme (named in the message) or a malformed path.
 	ErrLedgerURL = errors.New("store: unsupported ledger URL")
 	// ErrLedgerUnavailable means the ledger's database could not read or

@@ -86,12 +86,3 @@ func joinCategories(ids []consent.CategoryID) string {
 	}
 	return b.String()
 }
-
-// splitCategories reads what joinCategories wrote.
-func splitCategories(s string) []consent.CategoryID {
-	ids := []consent.CategoryID{}
-	for f := range strings.FieldsSeq(s) {
-		ids = append(ids, consent.CategoryID(f))
-	}
-	return ids
-}

@@ -22,8 +22,33 @@ const (
 	DefaultLedgerPurgeInterval = time.Hour
 )
 
-// LedgerOption configures OpenLedger.
+// LedgerOption configures a ledger: pass it to a driver's Open
+// (store/sqlite, store/postgres) or to store/ledgerurl's Open.
 type LedgerOption func(*ledgerConfig)
+
+// LedgerConfig is a checked ledger configuration, for drivers: a driver's
+// Open builds it from its options with NewLedgerConfig, reads the settings
+// that concern its database (BusyTimeout) and hands it to NewLedger.
+type LedgerConfig struct {
+	c ledgerConfig
+}
+
+// NewLedgerConfig applies opts to the defaults and checks the result: an
+// out-of-range value is an error naming the option.
+func NewLedgerConfig(opts ...LedgerOption) (*LedgerConfig, error) {
+	c := defaultLedgerConfig()
+	for _, o := range opts {
+		o(&c)
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return &LedgerConfig{c: c}, nil
+}
+
+// BusyTimeout is the LedgerBusyTimeout setting: how long an embedded
+// database waits for a lock another connection holds.
+func (c *LedgerConfig) BusyTimeout() time.Duration { return c.c.busyTimeout }
 
 type ledgerConfig struct {
 	maxBatch     int

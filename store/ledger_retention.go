@@ -15,7 +15,7 @@ func (l *ledger) purgeLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		cutoff := l.cfg.now().Add(-l.cfg.retention)
-		n, err := l.b.purge(ctx, cutoff.UTC())
+		n, err := l.b.Purge(ctx, cutoff.UTC())
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -14,6 +14,8 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/internal/ledgertest"
+	"github.com/consentgate/consent/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,7 +25,7 @@ import (
 func TestLedgerRoundTrip(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			ctx := context.Background()
 			var want []store.Record
 			for i, a := range []store.Action{store.ActionAcceptAll, store.ActionCustom, store.ActionWithdraw} {
@@ -52,7 +54,7 @@ func TestLedgerRecordNormalizes(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
 			now := t0.Add(time.Hour)
-			l := openLedger(t, be.url(t), store.LedgerClock(func() time.Time { return now }))
+			l := be.openLedger(t, store.LedgerClock(func() time.Time { return now }))
 			rec := ledgerRecord("visitor", 0)
 			rec.Time = time.Time{}
 			rec.Granted, rec.Refused = nil, nil
@@ -74,7 +76,7 @@ func TestLedgerIdempotentRequestID(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
 			// Lingering makes the racing retries below share one batch.
-			l := openLedger(t, be.url(t), store.LedgerBatch(64, 20*time.Millisecond))
+			l := be.openLedger(t, store.LedgerBatch(64, 20*time.Millisecond))
 			ctx := context.Background()
 			rec := ledgerRecord("visitor", 1)
 			require.NoError(t, l.Record(ctx, rec))
@@ -122,7 +124,7 @@ func exportFixture(t *testing.T, l store.Ledger) []store.Record {
 func TestLedgerExportJSONLines(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			want := exportFixture(t, l)
 
 			out := exportAll(t, l, store.ExportJSONLines)
@@ -149,7 +151,7 @@ func TestLedgerExportJSONLines(t *testing.T) {
 func TestLedgerExportCSV(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			want := exportFixture(t, l)
 
 			out := exportAll(t, l, store.ExportCSV)
@@ -179,7 +181,7 @@ func TestLedgerExportCSV(t *testing.T) {
 }
 
 func TestLedgerExportUnknownFormat(t *testing.T) {
-	l := openLedger(t, sqliteURL(t))
+	l := ledgertest.Open(t, sqlite.Open, ledgertest.SQLiteURL(t))
 	err := l.Export(context.Background(), time.Time{}, time.Time{}, &strings.Builder{}, "xml")
 	require.ErrorIs(t, err, store.ErrExportFormat)
 }
@@ -188,7 +190,7 @@ func TestLedgerPurge(t *testing.T) {
 	const year = 365 * day
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			ctx := context.Background()
 			for i, age := range []time.Duration{4 * year, 3*year + day, 2 * year, 0} {
 				rec := ledgerRecord("visitor", i)
@@ -213,7 +215,7 @@ func TestLedgerPurge(t *testing.T) {
 func TestLedgerBackgroundPurge(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t),
+			l := be.openLedger(t,
 				store.LedgerClock(func() time.Time { return t0 }),
 				store.LedgerRetention(store.DefaultLedgerRetention),
 				store.LedgerPurgeInterval(10*time.Millisecond))
@@ -239,7 +241,7 @@ func TestLedgerPseudonymisedExport(t *testing.T) {
 	raw := []string{"198.51.100.77", "2001:db8:abcd:12:1::5", "2001:0db8:abcd:0012", ua, "cookie-secret"}
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			p := consent.DefaultPolicy()
 			for i, c := range []struct {
 				remote string
@@ -280,7 +282,7 @@ func TestLedgerConcurrentRecord(t *testing.T) {
 	const goroutines, each = 64, 40
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			var wg sync.WaitGroup
 			for g := range goroutines {
 				wg.Go(func() {
@@ -303,7 +305,7 @@ func TestLedgerConcurrentRecord(t *testing.T) {
 }
 
 func TestLedgerRejectsBadRecords(t *testing.T) {
-	l := openLedger(t, sqliteURL(t))
+	l := ledgertest.Open(t, sqlite.Open, ledgertest.SQLiteURL(t))
 	for _, c := range []struct {
 		name   string
 		change func(*store.Record)
@@ -333,7 +335,7 @@ func TestLedgerRejectsBadRecords(t *testing.T) {
 func TestLedgerRecordHonoursContext(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
-			l := openLedger(t, be.url(t))
+			l := be.openLedger(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			require.ErrorIs(t, l.Record(ctx, ledgerRecord("visitor", 1)), context.Canceled)
@@ -348,7 +350,7 @@ func TestLedgerClose(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
 			url := be.url(t)
-			l, err := store.OpenLedger(context.Background(), url, store.LedgerRetention(0))
+			l, err := be.open(context.Background(), url, store.LedgerRetention(0))
 			require.NoError(t, err)
 			require.NoError(t, l.Record(context.Background(), ledgerRecord("visitor", 1)))
 			require.NoError(t, l.Close())
@@ -363,7 +365,7 @@ func TestLedgerClose(t *testing.T) {
 			require.ErrorIs(t, err, store.ErrLedgerClosed)
 
 			// Reopening finds the schema in place and the record kept.
-			l2 := openLedger(t, url)
+			l2 := ledgertest.Open(t, be.open, url)
 			got, err := l2.Lookup(context.Background(), "visitor")
 			require.NoError(t, err)
 			require.Len(t, got, 1)
@@ -377,7 +379,7 @@ func TestLedgerCloseDuringWrites(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
 			url := be.url(t)
-			l, err := store.OpenLedger(context.Background(), url, store.LedgerRetention(0))
+			l, err := be.open(context.Background(), url, store.LedgerRetention(0))
 			require.NoError(t, err)
 			var (
 				wg    sync.WaitGroup
@@ -403,7 +405,7 @@ func TestLedgerCloseDuringWrites(t *testing.T) {
 			require.NoError(t, l.Close())
 			wg.Wait()
 
-			out := exportAll(t, openLedger(t, url), store.ExportJSONLines)
+			out := exportAll(t, ledgertest.Open(t, be.open, url), store.ExportJSONLines)
 			assert.Equal(t, len(acked), strings.Count(out, "\n"))
 			for _, id := range acked {
 				require.Contains(t, out, `"`+id+`"`)

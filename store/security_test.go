@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/internal/pgtest"
 	"github.com/consentgate/consent/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,7 +50,7 @@ func TestStoredRecordsHoldNoRawClientData(t *testing.T) {
 	for _, be := range ledgerBackends {
 		t.Run(be.name, func(t *testing.T) {
 			rawURL := be.url(t)
-			l, err := store.OpenLedger(context.Background(), rawURL, store.LedgerRetention(0))
+			l, err := be.open(context.Background(), rawURL, store.LedgerRetention(0))
 			require.NoError(t, err)
 			p := consent.DefaultPolicy()
 			n := 0
@@ -81,7 +82,7 @@ func storedBytes(t *testing.T, backend, rawURL string, l store.Ledger) string {
 	if backend == "postgres" {
 		defer func() { require.NoError(t, l.Close()) }()
 		var dump string
-		err := pgConnect(t, rawURL).QueryRow(context.Background(),
+		err := pgtest.Connect(t, rawURL).QueryRow(context.Background(),
 			`SELECT string_agg(t::text, E'\n') FROM consent_ledger t`).Scan(&dump)
 		require.NoError(t, err)
 		return dump

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 )
 
 // ledgerCommand runs `consent-proxy ledger COMMAND`; export is the only one.
@@ -53,7 +54,7 @@ func exportLedger(ctx context.Context, args []string, e env) int {
 	}
 	// No background purge: an export must never delete what the proxy,
 	// maybe with a longer -ledger-retention, keeps.
-	l, err := store.OpenLedger(ctx, c.ledgerURL, store.LedgerRetention(0),
+	l, err := ledgerurl.Open(ctx, c.ledgerURL, store.LedgerRetention(0),
 		store.LedgerLogger(slog.New(slog.NewTextHandler(e.stderr, nil))))
 	if err != nil {
 		if errors.Is(err, store.ErrLedgerURL) {

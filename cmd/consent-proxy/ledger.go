@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 )
 
 // ledgerOpenTimeout bounds opening the ledger: a PostgreSQL server that
@@ -105,7 +106,7 @@ func cutNumberUnit(s string) (int64, string, bool) {
 // without opening it, so that they are reported as flag errors. With
 // mustExist, an SQLite file must already be there: an export must not
 // create an empty ledger where a typo pointed. The rest of the URL is
-// store.OpenLedger's to check.
+// ledgerurl.Open's to check.
 func checkLedgerURL(raw string, mustExist bool) error {
 	scheme, _, ok := strings.Cut(raw, ":")
 	if !ok {
@@ -143,10 +144,10 @@ func checkLedgerURL(raw string, mustExist bool) error {
 	return nil
 }
 
-// sqliteFile is the file a sqlite: URL names, read as store.OpenLedger
+// sqliteFile is the file a sqlite: URL names, read as sqlite.Open
 // reads it: sqlite:///abs.db is absolute, sqlite://rel.db and sqlite:rel.db
 // are relative to the working directory. ok is false for a URL it cannot
-// read; OpenLedger then says what is wrong.
+// read; sqlite.Open then says what is wrong.
 func sqliteFile(raw string) (path string, ok bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -184,7 +185,7 @@ func openLedger(ctx context.Context, c *config, logger *slog.Logger, extra []sto
 	ctx, cancel := context.WithTimeout(ctx, ledgerOpenTimeout)
 	defer cancel()
 	opts := append([]store.LedgerOption{store.LedgerRetention(c.retention), store.LedgerLogger(logger)}, extra...)
-	l, err := store.OpenLedger(ctx, c.ledgerURL, opts...)
+	l, err := ledgerurl.Open(ctx, c.ledgerURL, opts...)
 	if err != nil && errors.Is(err, store.ErrLedgerURL) {
 		return nil, &flagError{flag: "ledger", msg: err.Error(), src: c.ledgerSrc}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -269,7 +270,7 @@ func testRecord(id string, at time.Time) store.Record {
 // seed writes records to the ledger at url, without purging any.
 func seed(t *testing.T, url string, recs ...store.Record) {
 	t.Helper()
-	l, err := store.OpenLedger(context.Background(), url, store.LedgerRetention(0))
+	l, err := ledgerurl.Open(context.Background(), url, store.LedgerRetention(0))
 	require.NoError(t, err)
 	for _, r := range recs {
 		require.NoError(t, l.Record(context.Background(), r))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,7 +56,7 @@ func TestRunOpensTheDefaultLedgerAndClosesIt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
 	}
-	l, err := store.OpenLedger(context.Background(), site.DefaultLedgerURL, store.LedgerRetention(0))
+	l, err := ledgerurl.Open(context.Background(), site.DefaultLedgerURL, store.LedgerRetention(0))
 	require.NoError(t, err)
 	recs, err := site.RecentRecords(context.Background(), l, time.Now())
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/consentgate/consent/examples/demo/site"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/sqlite"
 )
 
 // The store keeps the cookies it verified, up to 4096 of them (some 2 MB,
@@ -58,7 +59,7 @@ func run(ctx context.Context, o options, logger *slog.Logger) (res *result, err 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	ledger, err := store.OpenLedger(ctx, "sqlite://"+filepath.Join(dir, "ledger.db"))
+	ledger, err := sqlite.Open(ctx, "sqlite://"+filepath.Join(dir, "ledger.db"))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/ledgerurl"
 )
 
 // DefaultLedgerURL is the demo's ledger: an SQLite file in .demo/ under the
@@ -37,7 +38,7 @@ func OpenLedger(ctx context.Context, rawURL string) (store.Ledger, error) {
 			return nil, err
 		}
 	}
-	return store.OpenLedger(ctx, rawURL)
+	return ledgerurl.Open(ctx, rawURL)
 }
 
 // RecentRecords returns the ledger's records of the last day, newest first,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -79,7 +80,7 @@ const bannerMark = `<div id="consentgate-banner"`
 // testLedger opens a fresh SQLite ledger for one test.
 func testLedger(t *testing.T) store.Ledger {
 	t.Helper()
-	l, err := store.OpenLedger(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "ledger.db"))
+	l, err := sqlite.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, l.Close()) })
 	return l

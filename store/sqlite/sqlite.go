@@ -1,4 +1,8 @@
-package store
+// Package sqlite keeps the proof-of-consent ledger (store.Ledger) in one
+// embedded SQLite file: the default for a single instance, pure Go (no
+// cgo). Importing it links modernc.org/sqlite; an application that records
+// no ledger, or keeps it in PostgreSQL (store/postgres), does not need it.
+package sqlite
 
 import (
 	"context"
@@ -9,8 +13,54 @@ import (
 	"strings"
 	"time"
 
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/store"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
+
+// Scheme is the URL scheme of an SQLite ledger (compared without case).
+const Scheme = "sqlite"
+
+// Open opens the SQLite ledger that rawURL names, creates or migrates its
+// schema, and starts its writer and (unless store.LedgerRetention turns it
+// off) its background purge. Close it when done.
+//
+// sqlite:///var/lib/consent/ledger.db names an absolute path;
+// sqlite://ledger.db, sqlite://data/ledger.db and sqlite:ledger.db are
+// relative to the working directory. The directory must exist; the file is
+// created. A URL of another scheme, with a query, fragment or user, or
+// naming an in-memory database is an error wrapping store.ErrLedgerURL; a
+// file that cannot be opened or migrated is an error wrapping
+// store.ErrLedgerUnavailable.
+func Open(ctx context.Context, rawURL string, opts ...store.LedgerOption) (store.Ledger, error) {
+	cfg, err := store.NewLedgerConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	path, err := Path(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	b, err := open(ctx, path, cfg.BusyTimeout())
+	if err != nil {
+		return nil, err
+	}
+	return store.NewLedger(b, cfg), nil
+}
+
+// Path returns the file an sqlite: URL names, as Open reads it, or an error
+// wrapping store.ErrLedgerURL.
+func Path(rawURL string) (string, error) {
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	if !ok || !strings.EqualFold(scheme, Scheme) {
+		return "", fmt.Errorf("%w: not a sqlite: URL", store.ErrLedgerURL)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", store.ErrLedgerURL, err)
+	}
+	return sqlitePath(u)
+}
 
 // sqliteLedger keeps the ledger in one SQLite file.
 //
@@ -64,7 +114,7 @@ const sqliteColumns = `request_id, consent_id, at_us, policy_version, action, ch
 // refused: a ledger that vanishes with the process proves nothing.
 func sqlitePath(u *url.URL) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%w: a sqlite URL takes no query, fragment or user", ErrLedgerURL)
+		return "", fmt.Errorf("%w: a sqlite URL takes no query, fragment or user", store.ErrLedgerURL)
 	}
 	path := u.Opaque
 	if path == "" {
@@ -74,16 +124,16 @@ func sqlitePath(u *url.URL) (string, error) {
 	}
 	switch {
 	case path == "" || strings.HasSuffix(path, "/"):
-		return "", fmt.Errorf("%w: a sqlite URL needs a file path", ErrLedgerURL)
+		return "", fmt.Errorf("%w: a sqlite URL needs a file path", store.ErrLedgerURL)
 	case strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?\x00"):
-		return "", fmt.Errorf("%w: sqlite path %q is not a plain file path", ErrLedgerURL, path)
+		return "", fmt.Errorf("%w: sqlite path %q is not a plain file path", store.ErrLedgerURL, path)
 	}
 	return path, nil
 }
 
-func openSQLite(ctx context.Context, path string, cfg *ledgerConfig) (*sqliteLedger, error) {
+func open(ctx context.Context, path string, busyTimeout time.Duration) (*sqliteLedger, error) {
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	// Transactions take the write lock at BEGIN: the writer then waits for
@@ -92,20 +142,20 @@ func openSQLite(ctx context.Context, path string, cfg *ledgerConfig) (*sqliteLed
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", store.ErrLedgerUnavailable, err)
 	}
 	db.SetMaxOpenConns(sqliteMaxConns)
 	db.SetMaxIdleConns(sqliteMaxConns)
 	s := &sqliteLedger{db: db}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("%w: open %s: %w", ErrLedgerUnavailable, path, err)
+		return nil, fmt.Errorf("%w: open %s: %w", store.ErrLedgerUnavailable, path, err)
 	}
 	s.stmt, err = db.PrepareContext(ctx, `INSERT INTO consent_ledger (`+sqliteColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`)
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", store.ErrLedgerUnavailable, err)
 	}
 	return s, nil
 }
@@ -142,7 +192,7 @@ func (s *sqliteLedger) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (s *sqliteLedger) insert(ctx context.Context, recs []Record) error {
+func (s *sqliteLedger) Insert(ctx context.Context, recs []store.Record) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -160,24 +210,21 @@ func (s *sqliteLedger) insert(ctx context.Context, recs []Record) error {
 	return tx.Commit()
 }
 
-func (s *sqliteLedger) lookup(ctx context.Context, consentID string) ([]Record, error) {
-	var recs []Record
-	err := s.query(ctx, func(rec *Record) error {
+func (s *sqliteLedger) Lookup(ctx context.Context, consentID string) ([]store.Record, error) {
+	var recs []store.Record
+	err := s.query(ctx, func(rec *store.Record) error {
 		recs = append(recs, *rec)
 		return nil
 	}, `SELECT `+sqliteColumns+` FROM consent_ledger WHERE consent_id = ? ORDER BY at_us, seq`, consentID)
 	return recs, err
 }
 
-func (s *sqliteLedger) scan(ctx context.Context, from, to time.Time, fn func(*Record) error) error {
+func (s *sqliteLedger) Scan(ctx context.Context, from, to time.Time, fn func(*store.Record) error) error {
 	return s.query(ctx, fn, `SELECT `+sqliteColumns+` FROM consent_ledger
 		WHERE at_us >= ? AND at_us < ? ORDER BY at_us, seq`, from.UnixMicro(), to.UnixMicro())
 }
 
-// errStop ends a query early because fn failed; fn's caller has its error.
-var errStop = errors.New("stop")
-
-func (s *sqliteLedger) query(ctx context.Context, fn func(*Record) error, query string, args ...any) error {
+func (s *sqliteLedger) query(ctx context.Context, fn func(*store.Record) error, query string, args ...any) error {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -185,7 +232,7 @@ func (s *sqliteLedger) query(ctx context.Context, fn func(*Record) error, query 
 	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		var (
-			rec              Record
+			rec              store.Record
 			atMicro          int64
 			granted, refused string
 		)
@@ -196,13 +243,13 @@ func (s *sqliteLedger) query(ctx context.Context, fn func(*Record) error, query 
 		rec.Time = time.UnixMicro(atMicro).UTC()
 		rec.Granted, rec.Refused = splitCategories(granted), splitCategories(refused)
 		if err := fn(&rec); err != nil {
-			return errStop
+			return err
 		}
 	}
 	return rows.Err()
 }
 
-func (s *sqliteLedger) purge(ctx context.Context, before time.Time) (int64, error) {
+func (s *sqliteLedger) Purge(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM consent_ledger WHERE seq IN
@@ -221,6 +268,28 @@ func (s *sqliteLedger) purge(ctx context.Context, before time.Time) (int64, erro
 	}
 }
 
-func (s *sqliteLedger) close() error {
+func (s *sqliteLedger) Close() error {
 	return errors.Join(s.stmt.Close(), s.db.Close())
+}
+
+// joinCategories writes a category list as one space-separated column;
+// category IDs never contain white space (the ledger refuses them).
+func joinCategories(ids []consent.CategoryID) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(id))
+	}
+	return b.String()
+}
+
+// splitCategories reads what joinCategories wrote; none is an empty list.
+func splitCategories(s string) []consent.CategoryID {
+	ids := []consent.CategoryID{}
+	for f := range strings.FieldsSeq(s) {
+		ids = append(ids, consent.CategoryID(f))
+	}
+	return ids
 }

@@ -1,18 +1,20 @@
-package store_test
+package ledgerurl_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/consentgate/consent/internal/pgtest"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/internal/ledgertest"
+	"github.com/consentgate/consent/store/ledgerurl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestOpenLedgerURLs(t *testing.T) {
+func TestOpenURLs(t *testing.T) {
 	for _, c := range []struct {
 		url      string
 		mentions string
@@ -27,9 +29,10 @@ func TestOpenLedgerURLs(t *testing.T) {
 		{"sqlite://user@ledger.db", "no query"},
 		{"sqlite::memory:", "plain file path"},
 		{"postgres://host:notaport/db", ""},
+		{"PostgreSQL://user:secret@host:notaport/db", ""},
 	} {
 		t.Run(c.url, func(t *testing.T) {
-			_, err := store.OpenLedger(context.Background(), c.url)
+			_, err := ledgerurl.Open(context.Background(), c.url)
 			require.ErrorIs(t, err, store.ErrLedgerURL)
 			assert.Contains(t, err.Error(), c.mentions)
 			assert.NotContains(t, err.Error(), "secret", "a URL's password never reaches a log")
@@ -37,40 +40,39 @@ func TestOpenLedgerURLs(t *testing.T) {
 	}
 }
 
-func TestOpenLedgerSQLitePaths(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	require.NoError(t, os.Mkdir("data", 0o700))
-	for _, c := range []struct{ url, file string }{
-		{"sqlite://" + filepath.Join(dir, "abs.db"), filepath.Join(dir, "abs.db")},
-		{"sqlite://rel.db", filepath.Join(dir, "rel.db")},
-		{"sqlite://data/nested.db", filepath.Join(dir, "data", "nested.db")},
-		{"sqlite:opaque.db", filepath.Join(dir, "opaque.db")},
-		{"SQLite:///" + filepath.Join(dir, "with%20space.db"), filepath.Join(dir, "with space.db")},
+// TestOpenPicksTheDriver writes through a ledger of each scheme and reads
+// the record back.
+func TestOpenPicksTheDriver(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		url  func(testing.TB) string
+	}{
+		{"sqlite", ledgertest.SQLiteURL},
+		{"SQLite upper case", func(t testing.TB) string { return "SQLite://" + filepath.Join(t.TempDir(), "ledger.db") }},
+		{"postgres", pgtest.URL},
 	} {
-		t.Run(c.url, func(t *testing.T) {
-			l := openLedger(t, c.url)
-			require.NoError(t, l.Record(context.Background(), ledgerRecord("visitor", 1)))
-			assert.FileExists(t, c.file)
+		t.Run(c.name, func(t *testing.T) {
+			l := ledgertest.Open(t, ledgerurl.Open, c.url(t))
+			require.NoError(t, l.Record(context.Background(), ledgertest.Record("visitor", 1)))
+			got, err := l.Lookup(context.Background(), "visitor")
+			require.NoError(t, err)
+			assert.Len(t, got, 1)
 		})
 	}
 }
 
-func TestOpenLedgerUnavailable(t *testing.T) {
-	_, err := store.OpenLedger(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "missing-dir", "ledger.db"))
+func TestOpenUnavailable(t *testing.T) {
+	_, err := ledgerurl.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "missing-dir", "ledger.db"))
 	require.ErrorIs(t, err, store.ErrLedgerUnavailable, "a directory that does not exist")
-
-	_, err = store.OpenLedger(context.Background(), "sqlite://"+t.TempDir())
-	require.ErrorIs(t, err, store.ErrLedgerUnavailable, "a directory is not a database")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = store.OpenLedger(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	_, err = ledgerurl.Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	require.ErrorIs(t, err, store.ErrLedgerUnavailable, "nothing listens on port 1")
 }
 
-func TestOpenLedgerChecksOptions(t *testing.T) {
-	url := sqliteURL(t)
+func TestOpenChecksOptions(t *testing.T) {
+	url := ledgertest.SQLiteURL(t)
 	for _, c := range []struct {
 		name string
 		opt  store.LedgerOption
@@ -85,7 +87,7 @@ func TestOpenLedgerChecksOptions(t *testing.T) {
 		{"nil clock", store.LedgerClock(nil)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := store.OpenLedger(context.Background(), url, c.opt)
+			_, err := ledgerurl.Open(context.Background(), url, c.opt)
 			require.Error(t, err)
 		})
 	}

@@ -1,4 +1,4 @@
-package store_test
+package postgres_test
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consentgate/consent/internal/pgtest"
 	"github.com/consentgate/consent/store"
+	"github.com/consentgate/consent/store/internal/ledgertest"
+	"github.com/consentgate/consent/store/postgres"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,18 +20,18 @@ import (
 // schema that url's search_path names.
 func countRows(t *testing.T, url string) (rows, distinct int) {
 	t.Helper()
-	conn := pgConnect(t, url)
+	conn := pgtest.Connect(t, url)
 	require.NoError(t, conn.QueryRow(context.Background(),
 		`SELECT count(*), count(DISTINCT request_id) FROM consent_ledger`).Scan(&rows, &distinct))
 	return rows, distinct
 }
 
 func TestPostgresLedgerConcurrentOpen(t *testing.T) {
-	url := postgresURL(t)
+	url := pgtest.URL(t)
 	var wg sync.WaitGroup
 	for range 6 {
 		wg.Go(func() {
-			l, err := store.OpenLedger(context.Background(), url, store.LedgerRetention(0))
+			l, err := postgres.Open(context.Background(), url, store.LedgerRetention(0))
 			if assert.NoError(t, err, "instances starting at once") {
 				assert.NoError(t, l.Close())
 			}
@@ -36,7 +39,7 @@ func TestPostgresLedgerConcurrentOpen(t *testing.T) {
 	}
 	wg.Wait()
 	var versions, latest int
-	require.NoError(t, pgConnect(t, url).QueryRow(context.Background(),
+	require.NoError(t, pgtest.Connect(t, url).QueryRow(context.Background(),
 		`SELECT count(*), max(version) FROM consent_ledger_schema_version`).Scan(&versions, &latest))
 	assert.Equal(t, 1, versions, "each version applied once")
 	assert.Equal(t, 1, latest)
@@ -47,8 +50,8 @@ func TestPostgresLedgerConcurrentOpen(t *testing.T) {
 // on the other instance at the same time, and exactly 10,000 rows after.
 func TestPostgresLedgerScaleOut(t *testing.T) {
 	const records, goroutines = 10000, 128
-	url := postgresURL(t)
-	a, b := openLedger(t, url), openLedger(t, url)
+	url := pgtest.URL(t)
+	a, b := ledgertest.Open(t, postgres.Open, url), ledgertest.Open(t, postgres.Open, url)
 	ledgers := [2]store.Ledger{a, b}
 
 	var next atomic.Int64
@@ -60,7 +63,7 @@ func TestPostgresLedgerScaleOut(t *testing.T) {
 				if i >= records {
 					return
 				}
-				rec := ledgerRecord(fmt.Sprintf("visitor-%d", i%997), i)
+				rec := ledgertest.Record(fmt.Sprintf("visitor-%d", i%997), i)
 				if i%10 == 0 {
 					// A retry racing the first try, on the other instance.
 					var retry sync.WaitGroup
@@ -92,9 +95,9 @@ func TestPostgresLedgerScaleOut(t *testing.T) {
 func TestPostgresLedgerConnectionKilled(t *testing.T) {
 	const goroutines, rounds = 32, 10
 	app := "ledger_fault_" + store.NewID()[:12]
-	url := withQuery(t, postgresURL(t), "application_name", app)
-	l := openLedger(t, url, store.LedgerWriteTimeout(3*time.Second))
-	admin := pgConnect(t, url)
+	url := pgtest.WithQuery(t, pgtest.URL(t), "application_name", app)
+	l := ledgertest.Open(t, postgres.Open, url, store.LedgerWriteTimeout(3*time.Second))
+	admin := pgtest.Connect(t, url)
 
 	var (
 		stop   = make(chan struct{})
@@ -111,7 +114,7 @@ func TestPostgresLedgerConnectionKilled(t *testing.T) {
 					return
 				default:
 				}
-				rec := ledgerRecord(fmt.Sprintf("visitor-%d", g), i)
+				rec := ledgertest.Record(fmt.Sprintf("visitor-%d", g), i)
 				if err := l.Record(context.Background(), rec); err != nil {
 					assert.ErrorIs(t, err, store.ErrLedgerUnavailable)
 					failed.Add(1)
@@ -138,10 +141,10 @@ func TestPostgresLedgerConnectionKilled(t *testing.T) {
 	require.Positive(t, killed, "the test killed no connection")
 
 	// Recovery: the pool reconnects and writes go through again.
-	require.NoError(t, l.Record(context.Background(), ledgerRecord("after", 1)))
+	require.NoError(t, l.Record(context.Background(), ledgertest.Record("after", 1)))
 
 	present := map[string]bool{}
-	rows, err := pgConnect(t, url).Query(context.Background(), `SELECT request_id FROM consent_ledger`)
+	rows, err := pgtest.Connect(t, url).Query(context.Background(), `SELECT request_id FROM consent_ledger`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var id string
@@ -152,28 +155,55 @@ func TestPostgresLedgerConnectionKilled(t *testing.T) {
 	for _, id := range acked {
 		require.True(t, present[id], "acknowledged record %s is missing", id)
 	}
-	assert.True(t, present[ledgerRecord("after", 1).RequestID])
+	assert.True(t, present[ledgertest.Record("after", 1).RequestID])
 }
 
 // TestPostgresLedgerSchemaGone takes the ledger's table away under a running
 // ledger: Record and Lookup say ErrLedgerUnavailable, and writes resume once
 // the table is back.
 func TestPostgresLedgerSchemaGone(t *testing.T) {
-	url := postgresURL(t)
-	l := openLedger(t, url, store.LedgerWriteTimeout(2*time.Second))
-	require.NoError(t, l.Record(context.Background(), ledgerRecord("visitor", 1)))
-	_, err := pgConnect(t, url).Exec(context.Background(), `ALTER TABLE consent_ledger RENAME TO consent_ledger_moved`)
+	url := pgtest.URL(t)
+	l := ledgertest.Open(t, postgres.Open, url, store.LedgerWriteTimeout(2*time.Second))
+	require.NoError(t, l.Record(context.Background(), ledgertest.Record("visitor", 1)))
+	_, err := pgtest.Connect(t, url).Exec(context.Background(), `ALTER TABLE consent_ledger RENAME TO consent_ledger_moved`)
 	require.NoError(t, err)
 
-	err = l.Record(context.Background(), ledgerRecord("visitor", 2))
+	err = l.Record(context.Background(), ledgertest.Record("visitor", 2))
 	require.ErrorIs(t, err, store.ErrLedgerUnavailable)
 	_, err = l.Lookup(context.Background(), "visitor")
 	require.ErrorIs(t, err, store.ErrLedgerUnavailable)
 
-	_, err = pgConnect(t, url).Exec(context.Background(), `ALTER TABLE consent_ledger_moved RENAME TO consent_ledger`)
+	_, err = pgtest.Connect(t, url).Exec(context.Background(), `ALTER TABLE consent_ledger_moved RENAME TO consent_ledger`)
 	require.NoError(t, err)
-	require.NoError(t, l.Record(context.Background(), ledgerRecord("visitor", 2)), "writes resume when the table is back")
+	require.NoError(t, l.Record(context.Background(), ledgertest.Record("visitor", 2)), "writes resume when the table is back")
 	got, err := l.Lookup(context.Background(), "visitor")
 	require.NoError(t, err)
 	assert.Len(t, got, 2)
+}
+
+func TestOpenPostgresURLs(t *testing.T) {
+	for _, c := range []struct {
+		url      string
+		mentions string
+	}{
+		{"sqlite:///tmp/ledger.db", "not a postgres: or postgresql: URL"},
+		{"host=db user=consent password=secret", "not a postgres: or postgresql: URL"},
+		{"postgres://user:secret@host:notaport/db", ""},
+	} {
+		t.Run(c.url, func(t *testing.T) {
+			_, err := postgres.Open(context.Background(), c.url)
+			require.ErrorIs(t, err, store.ErrLedgerURL)
+			assert.Contains(t, err.Error(), c.mentions)
+			assert.NotContains(t, err.Error(), "secret", "a URL's password never reaches a log")
+		})
+	}
+	assert.True(t, postgres.IsURL("PostgreSQL://db/consent"))
+	assert.False(t, postgres.IsURL("postgresx://db/consent"))
+}
+
+func TestOpenPostgresUnavailable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	require.ErrorIs(t, err, store.ErrLedgerUnavailable, "nothing listens on port 1")
 }

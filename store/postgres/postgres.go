@@ -1,14 +1,54 @@
-package store
+// Package postgres keeps the proof-of-consent ledger (store.Ledger) in
+// PostgreSQL, for several instances behind a load balancer sharing one
+// ledger. Importing it links github.com/jackc/pgx; an application that
+// records no ledger, or keeps it in SQLite (store/sqlite), does not need it.
+package postgres
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// Open connects to the PostgreSQL ledger that rawURL names
+// (postgres://user:pass@host/db?sslmode=verify-full, or postgresql://),
+// creates or migrates its schema, and starts its writer and (unless
+// store.LedgerRetention turns it off) its background purge. Close it when
+// done.
+//
+// pgx reads the URL: pool settings such as pool_max_conns and run-time
+// parameters such as search_path (search_path=ledger puts the tables in
+// schema "ledger") go in its query. A URL of another scheme, or one pgx
+// cannot read, is an error wrapping store.ErrLedgerURL (its password never
+// appears in the message); a server that cannot be reached or migrated is
+// an error wrapping store.ErrLedgerUnavailable.
+func Open(ctx context.Context, rawURL string, opts ...store.LedgerOption) (store.Ledger, error) {
+	cfg, err := store.NewLedgerConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if !IsURL(rawURL) {
+		return nil, fmt.Errorf("%w: not a postgres: or postgresql: URL", store.ErrLedgerURL)
+	}
+	b, err := open(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return store.NewLedger(b, cfg), nil
+}
+
+// IsURL reports whether rawURL has one of the schemes Open takes, postgres
+// and postgresql (compared without case).
+func IsURL(rawURL string) bool {
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
 
 // postgresLedger keeps the ledger in PostgreSQL, for several instances
 // behind a load balancer: each instance has its own writer, and the unique
@@ -62,23 +102,22 @@ const postgresInsert = `INSERT INTO consent_ledger (` + postgresColumns + `)
 		AS t (r, c, a, v, ac, ch, l, g, f, gp, ip, ua, p)
 	ON CONFLICT (request_id) DO NOTHING`
 
-// openPostgres connects to a postgres:// or postgresql:// URL, which pgx
-// reads: pool settings such as pool_max_conns and any run-time parameter
-// (search_path=ledger puts the tables in schema "ledger") go in its query.
-func openPostgres(ctx context.Context, rawURL string) (*postgresLedger, error) {
+// open connects to a postgres:// or postgresql:// URL and migrates the
+// schema.
+func open(ctx context.Context, rawURL string) (*postgresLedger, error) {
 	pcfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		// pgx's message names the URL with its password redacted.
-		return nil, fmt.Errorf("%w: %w", ErrLedgerURL, err)
+		return nil, fmt.Errorf("%w: %w", store.ErrLedgerURL, err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", store.ErrLedgerUnavailable, err)
 	}
 	p := &postgresLedger{pool: pool}
 	if err := p.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", store.ErrLedgerUnavailable, err)
 	}
 	return p, nil
 }
@@ -120,7 +159,7 @@ func (p *postgresLedger) migrate(ctx context.Context) error {
 // statement and one round trip whatever the batch size, where a row per
 // statement would cost the server a Bind and an Execute each. A single
 // statement is its own transaction, and Exec returns after its COMMIT.
-func (p *postgresLedger) insert(ctx context.Context, recs []Record) error {
+func (p *postgresLedger) Insert(ctx context.Context, recs []store.Record) error {
 	var c postgresBatch
 	for i := range recs {
 		c.add(&recs[i])
@@ -139,7 +178,7 @@ type postgresBatch struct {
 	gpc                                                            []bool
 }
 
-func (c *postgresBatch) add(r *Record) {
+func (c *postgresBatch) add(r *store.Record) {
 	c.requestIDs = append(c.requestIDs, r.RequestID)
 	c.consentIDs = append(c.consentIDs, r.ConsentID)
 	c.times = append(c.times, r.Time)
@@ -155,21 +194,21 @@ func (c *postgresBatch) add(r *Record) {
 	c.paths = append(c.paths, r.Path)
 }
 
-func (p *postgresLedger) lookup(ctx context.Context, consentID string) ([]Record, error) {
-	var recs []Record
-	err := p.query(ctx, func(rec *Record) error {
+func (p *postgresLedger) Lookup(ctx context.Context, consentID string) ([]store.Record, error) {
+	var recs []store.Record
+	err := p.query(ctx, func(rec *store.Record) error {
 		recs = append(recs, *rec)
 		return nil
 	}, `SELECT `+postgresColumns+` FROM consent_ledger WHERE consent_id = $1 ORDER BY at, seq`, consentID)
 	return recs, err
 }
 
-func (p *postgresLedger) scan(ctx context.Context, from, to time.Time, fn func(*Record) error) error {
+func (p *postgresLedger) Scan(ctx context.Context, from, to time.Time, fn func(*store.Record) error) error {
 	return p.query(ctx, fn, `SELECT `+postgresColumns+` FROM consent_ledger
 		WHERE at >= $1 AND at < $2 ORDER BY at, seq`, from, to)
 }
 
-func (p *postgresLedger) query(ctx context.Context, fn func(*Record) error, query string, args ...any) error {
+func (p *postgresLedger) query(ctx context.Context, fn func(*store.Record) error, query string, args ...any) error {
 	rows, err := p.pool.Query(ctx, query, args...)
 	if err != nil {
 		return err
@@ -177,7 +216,7 @@ func (p *postgresLedger) query(ctx context.Context, fn func(*Record) error, quer
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			rec              Record
+			rec              store.Record
 			action, channel  string
 			granted, refused []string
 		)
@@ -186,10 +225,10 @@ func (p *postgresLedger) query(ctx context.Context, fn func(*Record) error, quer
 			return err
 		}
 		rec.Time = rec.Time.UTC()
-		rec.Action, rec.Channel = Action(action), Channel(channel)
+		rec.Action, rec.Channel = store.Action(action), store.Channel(channel)
 		rec.Granted, rec.Refused = categoryIDs(granted), categoryIDs(refused)
 		if err := fn(&rec); err != nil {
-			return errStop
+			return err
 		}
 	}
 	return rows.Err()
@@ -203,7 +242,7 @@ func categoryIDs(ss []string) []consent.CategoryID {
 	return out
 }
 
-func (p *postgresLedger) purge(ctx context.Context, before time.Time) (int64, error) {
+func (p *postgresLedger) Purge(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
 		tag, err := p.pool.Exec(ctx, `DELETE FROM consent_ledger WHERE seq IN
@@ -218,7 +257,20 @@ func (p *postgresLedger) purge(ctx context.Context, before time.Time) (int64, er
 	}
 }
 
-func (p *postgresLedger) close() error {
+func (p *postgresLedger) Close() error {
 	p.pool.Close()
 	return nil
+}
+
+// joinCategories sends a category list as one space-separated string;
+// category IDs never contain white space (the ledger refuses them).
+func joinCategories(ids []consent.CategoryID) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(id))
+	}
+	return b.String()
 }
