@@ -2,6 +2,11 @@ module github.com/consentgate/consent/caddy
 
 go 1.26.0
 
+// As the core module: builds and tests run on the patched release (1.26.8
+// and older carry standard-library vulnerabilities every net/http server
+// reaches). A Caddy built with xcaddy is not bound by it.
+toolchain go1.27.3
+
 replace github.com/consentgate/consent => ../
 
 require (
