@@ -2,13 +2,17 @@ package caddy
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -243,4 +247,54 @@ func TestCaddyfileLoadErrors(t *testing.T) {
 			caddytest.AssertLoadError(t, siteConfig(t, tt.settings, ""), "caddyfile", tt.wantErr)
 		})
 	}
+}
+
+func TestCaddyReverseProxy(t *testing.T) {
+	page, err := os.ReadFile("testdata/site/index.html")
+	require.NoError(t, err)
+	var askedFor []string
+	var mu sync.Mutex
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		askedFor = append(askedFor, r.Header.Get("Accept-Encoding"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Add("Set-Cookie", "_ga=GA1.1.424242.1700000000; Path=/")
+		w.Header().Add("Set-Cookie", "_fbp=fb.1.1700000000.42; Path=/")
+		_, _ = w.Write(page)
+	}))
+	defer upstream.Close()
+
+	tc := caddytest.NewTester(t)
+	tc.InitServer(globals()+fmt.Sprintf(`
+%s {
+	encode gzip
+	consentgate {
+		insecure_dev
+	}
+	reverse_proxy %s
+}
+`, site, strings.TrimPrefix(upstream.URL, "http://")), "caddyfile")
+
+	req, err := http.NewRequest(http.MethodGet, site+"/", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd") // what browsers send
+	res := do(t, tc.Client, req)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "gzip", res.Header.Get("Content-Encoding"), "encode compresses the rewritten page")
+	zr, err := gzip.NewReader(res.Body)
+	require.NoError(t, err)
+	body, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), bannerMarker)
+	for _, tracker := range []string{gtmLoader, gtmFrame, metaLoader, metaPixel} {
+		assert.NotContains(t, string(body), tracker)
+	}
+	assert.NotContains(t, cookieNames(res), "_ga")
+	assert.NotContains(t, cookieNames(res), "_fbp")
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, askedFor)
+	assert.Equal(t, "gzip, deflate", askedFor[len(askedFor)-1], "upstream is never asked for br or zstd, which the middleware cannot rewrite")
 }

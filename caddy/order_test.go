@@ -1,0 +1,74 @@
+package caddy
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// adapt turns a Caddyfile into the handlers of its first site's route, in
+// the order Caddy runs them.
+func adapt(t *testing.T, input string) []string {
+	t.Helper()
+	adapter := caddyfile.Adapter{ServerType: httpcaddyfile.ServerType{}}
+	out, _, err := adapter.Adapt([]byte(input), nil) // warnings are about formatting
+	require.NoError(t, err)
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]struct {
+					Routes []struct {
+						Handle []struct {
+							Handler string `json:"handler"`
+							Routes  []struct {
+								Handle []struct {
+									Handler string `json:"handler"`
+								} `json:"handle"`
+							} `json:"routes"`
+						} `json:"handle"`
+					} `json:"routes"`
+				} `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	require.NoError(t, json.Unmarshal(out, &cfg))
+	var order []string
+	for _, srv := range cfg.Apps.HTTP.Servers {
+		for _, route := range srv.Routes {
+			for _, h := range route.Handle {
+				if h.Handler != "subroute" {
+					order = append(order, h.Handler)
+					continue
+				}
+				for _, sub := range h.Routes {
+					for _, h := range sub.Handle {
+						order = append(order, h.Handler)
+					}
+				}
+			}
+		}
+	}
+	return order
+}
+
+func TestDirectiveOrder(t *testing.T) {
+	// Written in the worst order on purpose: Caddy sorts directives.
+	order := adapt(t, `example.com {
+		reverse_proxy 127.0.0.1:3000
+		respond /ping "pong"
+		templates
+		consentgate {
+			hash_key {env.CONSENT_HASH_KEY}
+		}
+		basic_auth /admin/* {
+			ops $2a$04$dHVlMQRoX7CW1GOkRcliWuyypmMYECXQZB1BV.l9QCu.sjzAwZ9cm
+		}
+		encode
+	}`)
+	assert.Equal(t, []string{"authentication", "encode", "consentgate", "templates", "static_response", "reverse_proxy"}, order,
+		"after basic_auth (which guards the inventory) and encode (which compresses the rewritten pages), before what makes or answers pages")
+}
