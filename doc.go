@@ -1,5 +1,6 @@
 // Package consent is the domain of ConsentGate: a site's cookie policy as data
-// (categories, the cookies table, tracker declarations, dated revisions) and a
+// (categories, the cookies table, tracker declarations, dated revisions, and
+// how it uses the catalog of known third parties: CatalogSettings) and a
 // visitor's consent to it.
 //
 // The policy decides everything the middleware does: which Set-Cookie headers

@@ -86,7 +86,7 @@ func ExamplePolicy_Validate() {
 	p := consent.DefaultPolicy()
 	p.Categories[0].Required = false // essential cannot be refusable
 	p.Cookies = append(p.Cookies, consent.Cookie{Name: "_pk_id.*", Category: "statistics"})
-	p.Trackers[0].Hosts = append(p.Trackers[0].Hosts, "https://stats.example.com")
+	p.Trackers = append(p.Trackers, consent.Tracker{Name: "Stats", Category: consent.Analytics, Hosts: []string{"https://stats.example.com"}})
 
 	err := p.Validate()
 	fmt.Println(errors.Is(err, consent.ErrInvalidPolicy))
@@ -95,6 +95,6 @@ func ExamplePolicy_Validate() {
 	// true
 	// categories[0].required: the essential category cannot be refused: set required: true
 	// categories: no category is required: essential cookies must have one
-	// cookies[27].category: unknown category "statistics"
-	// trackers[0].hosts[2]: "https://stats.example.com" is not a host name
+	// cookies[1].category: unknown category "statistics"
+	// trackers[0].hosts[0]: "https://stats.example.com" is not a host name
 }

@@ -36,6 +36,11 @@ func FuzzParsePolicy(f *testing.F) {
 		"version: \"1\"\ncategories: [{id: essential, name: E, required: true}]\ncookies: [{name: x, category: essential, lifetime: 2y}]\n",
 		"version: 1\nrevisions: [{version: 1, date: 2026-01-02}]\ncategories: [{id: essential, name: E, required: true}]\n",
 		"version: \"1\"\ncategories: [{id: essential, name: E, required: true}]\ntexts: {notice: \"Hi\"}\n",
+		"version: \"1\"\ncategories: [{id: essential, name: E, required: true}]\ncatalog: none\n",
+		"version: \"1\"\ncategories: [{id: essential, name: E, required: true}, {id: a, name: A}]\ncatalog: {categories: {social: a}, vendors: {hotjar: a}, exclude: [youtube], uses: [segment]}\n",
+		`{"version":"1","categories":[{"id":"essential","name":"E","required":true}],"catalog":"none"}`,
+		`{"version":"1","categories":[{"id":"essential","name":"E","required":true}],"catalog":{"uses":["x"],"exclude":["y"]}}`,
+		"version: \"1\"\ncategories: [{id: essential, name: E, required: true}]\ncatalog: {categories: ~}\n",
 		"", "null", "{}", "[]", "---\n---\n", "version: &a [*a]\n",
 	} {
 		f.Add([]byte(s), false)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -88,6 +89,79 @@ func ParsePolicy(data []byte, format Format) (*Policy, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// catalogOff is how a policy file turns the catalog off: "catalog: none".
+const catalogOff = "none"
+
+// catalogFields are the keys of a catalog mapping, for the strict check
+// that yaml.Node.Decode (unlike the file's decoder) does not make.
+var catalogFields = []string{"categories", "vendors", "exclude", "uses"}
+
+// catalogSettings has CatalogSettings' fields without its methods, so that
+// decoding into it does not recurse.
+type catalogSettings CatalogSettings
+
+// UnmarshalYAML reads "none" as Off, and otherwise a mapping whose keys
+// must be known.
+func (s *CatalogSettings) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag != "!!null" && n.Value == catalogOff {
+			*s = CatalogSettings{Off: true}
+			return nil
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i].Value; !slices.Contains(catalogFields, k) {
+				return fmt.Errorf("line %d: catalog: unknown field %q: want %s, or catalog: none", n.Content[i].Line, k, strings.Join(catalogFields, ", "))
+			}
+		}
+		var v catalogSettings
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		*s = CatalogSettings(v)
+		return nil
+	}
+	return fmt.Errorf("line %d: catalog: want %q or a mapping of %s", n.Line, catalogOff, strings.Join(catalogFields, ", "))
+}
+
+// MarshalYAML writes Off as "none".
+func (s CatalogSettings) MarshalYAML() (any, error) {
+	if s.Off {
+		return catalogOff, nil
+	}
+	return catalogSettings(s), nil
+}
+
+// UnmarshalJSON reads "none" as Off, and otherwise an object whose keys
+// must be known.
+func (s *CatalogSettings) UnmarshalJSON(data []byte) error {
+	var str string
+	if err := json.Unmarshal(data, &str); err == nil {
+		if str != catalogOff {
+			return fmt.Errorf("catalog: %q: want %q or an object", str, catalogOff)
+		}
+		*s = CatalogSettings{Off: true}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var v catalogSettings
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	*s = CatalogSettings(v)
+	return nil
+}
+
+// MarshalJSON writes Off as "none".
+func (s CatalogSettings) MarshalJSON() ([]byte, error) {
+	if s.Off {
+		return json.Marshal(catalogOff)
+	}
+	return json.Marshal(catalogSettings(s))
 }
 
 // EncodeYAML returns the policy as a YAML document that ParsePolicy reads

@@ -189,7 +189,10 @@ func TestEncodeYAMLRoundTrip(t *testing.T) {
 		})
 	}
 
-	doc, err := consent.DefaultPolicy().EncodeYAML()
+	withCookies := consent.DefaultPolicy()
+	withCookies.Cookies = append(withCookies.Cookies, consent.Cookie{Name: "session", Category: consent.Essential},
+		consent.Cookie{Name: "_pk_id.*", Category: consent.Analytics, Lifetime: consent.Lifetime(2 * 365 * 24 * time.Hour)})
+	doc, err := withCookies.EncodeYAML()
 	require.NoError(t, err)
 	// Lifetimes and dates are written the way people write them.
 	assert.Contains(t, string(doc), "lifetime: 2y\n")
@@ -200,6 +203,7 @@ func TestEncodeYAMLRoundTrip(t *testing.T) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	p := consent.DefaultPolicy()
+	p.Cookies = append(p.Cookies, consent.Cookie{Name: "session", Category: consent.Essential})
 	doc, err := json.Marshal(p)
 	require.NoError(t, err)
 	assert.Contains(t, string(doc), `"date":"2026-11-28"`)

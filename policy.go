@@ -41,8 +41,17 @@ const (
 // for each or removes it.
 const Placeholder CategoryID = "undecided"
 
-// MaxCategories is the largest number of categories a policy may have.
-const MaxCategories = 64
+// Unmapped is the category of the catalog's trackers and cookies whose
+// standard category the policy maps to none of its own (see
+// CatalogSettings): nobody was asked about them, so no visitor is ever
+// granted it, not even by accept-all. It is not a valid category ID, so no
+// policy can declare it.
+const Unmapped CategoryID = "(unmapped)"
+
+// MaxCategories is the largest number of categories a policy may have: 63,
+// because the middleware keeps a visitor's grants in a 64-bit set and
+// reserves the last bit for Unmapped, which no visitor is granted.
+const MaxCategories = 63
 
 // Policy is a site's cookie policy as data. Build one with DefaultPolicy or
 // LoadPolicy, change it if needed, and call Validate before use (the
@@ -64,6 +73,10 @@ type Policy struct {
 	// Trackers lists third-party scripts, pixels and frames with their
 	// category.
 	Trackers []Tracker `json:"trackers,omitempty" yaml:"trackers,omitempty"`
+	// Catalog says how the policy uses the catalog of known third parties
+	// (package catalog): nil uses the built-in catalog with the default
+	// mapping of its standard categories; see CatalogSettings.
+	Catalog *CatalogSettings `json:"catalog,omitempty" yaml:"catalog,omitempty"`
 	// Services lists the third parties the site needs to work — CDNs, web
 	// fonts, payment, maps — that are not trackers: they need no consent,
 	// and the middleware's Content-Security-Policy allows them for every
@@ -121,8 +134,17 @@ type Cookie struct {
 type Tracker struct {
 	// Name is the vendor or product ("Google Analytics"). Required.
 	Name string `json:"name" yaml:"name"`
+	// Vendor is the catalog ID of the vendor ("google-analytics"): set on
+	// the trackers that come from the catalog. A policy tracker that names
+	// a vendor replaces that catalog entry entirely. Optional.
+	Vendor string `json:"vendor,omitempty" yaml:"vendor,omitempty"`
 	// Category is the ID of the tracker's category. Required.
 	Category CategoryID `json:"category" yaml:"category"`
+	// Purpose says, in a visitor's words, what the tracker does. Optional.
+	Purpose string `json:"purpose,omitempty" yaml:"purpose,omitempty"`
+	// Docs links to the third party's own privacy or cookie documentation.
+	// Optional.
+	Docs string `json:"docs,omitempty" yaml:"docs,omitempty"`
 	// Hosts are host names; each also covers its subdomains.
 	Hosts []string `json:"hosts,omitempty" yaml:"hosts,omitempty"`
 	// URLs are host+path prefixes ("www.facebook.com/tr") for trackers that
@@ -130,10 +152,43 @@ type Tracker struct {
 	URLs []string `json:"urls,omitempty" yaml:"urls,omitempty"`
 }
 
+// CatalogSettings relate a policy to the catalog of known third parties
+// (package catalog), which the middleware enforces alongside the policy's
+// own declarations. A nil *CatalogSettings uses the built-in catalog with
+// the default mapping. In a policy file, "catalog: none" (a scalar) is Off;
+// otherwise it is a mapping with the fields below.
+//
+// The catalog files each vendor under a standard category ("analytics",
+// "advertising", "customer-chat", ...); Categories says which category of
+// the policy each falls under. A vendor whose standard category maps to no
+// category of the policy is blocked for every visitor, even after
+// accept-all, until the policy maps it: nobody was asked about it.
+type CatalogSettings struct {
+	// Off turns the catalog off ("catalog: none"): only the policy's own
+	// declarations are enforced. The middleware warns about it at startup.
+	Off bool `json:"-" yaml:"-"`
+	// Categories maps a standard category to a category of this policy,
+	// merged over the default mapping (see catalog.DefaultMapping).
+	Categories map[string]CategoryID `json:"categories,omitempty" yaml:"categories,omitempty"`
+	// Vendors files one vendor, by catalog ID, under a category of this
+	// policy (an override of its mapping); it also marks the vendor as
+	// used, like Uses.
+	Vendors map[string]CategoryID `json:"vendors,omitempty" yaml:"vendors,omitempty"`
+	// Exclude lists vendor IDs the catalog must not apply: their hosts and
+	// cookies are left to the policy's own declarations.
+	Exclude []string `json:"exclude,omitempty" yaml:"exclude,omitempty"`
+	// Uses lists the vendor IDs the site uses: the policy page describes
+	// them, and the Content-Security-Policy allows them once their category
+	// is granted.
+	Uses []string `json:"uses,omitempty" yaml:"uses,omitempty"`
+}
+
 // Service declares a third party the site needs to work and that tracks
 // nobody, such as a CDN, a font host, a payment form or a map: it is allowed
 // whatever the visitor chose. Declare a third party that tracks as a Tracker
-// instead, even when the site needs it.
+// instead, even when the site needs it. A service's host is allowed with all
+// its subdomains and paths, a tracker's on it included: declare the
+// narrowest host, or a URL pattern, when the two share a domain.
 type Service struct {
 	// Name is the provider or product ("jsDelivr", "Stripe"). Required.
 	Name string `json:"name" yaml:"name"`
@@ -242,6 +297,16 @@ func (p *Policy) LastUpdated() time.Time {
 		return time.Time{}
 	}
 	return p.Revisions[len(p.Revisions)-1].Date.Time
+}
+
+// MatchCookieName reports whether a cookie name matches a declaration's
+// name: equal, or matching its pattern, where '*' stands for any run of
+// characters. It runs in O(len(pattern)*len(name)) time.
+func MatchCookieName(pattern, name string) bool {
+	if !strings.Contains(pattern, "*") {
+		return pattern == name
+	}
+	return matchGlob(pattern, name)
 }
 
 // matchGlob reports whether name matches pattern, where '*' matches any run

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/catalog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -64,44 +65,55 @@ func TestDefaultPolicyCategories(t *testing.T) {
 	assert.False(t, ok, "unknown category")
 }
 
+// TestDefaultPolicyTrackers: the default policy declares no trackers of its
+// own; the catalog files the vendors it names as used under its categories.
 func TestDefaultPolicyTrackers(t *testing.T) {
 	p := consent.DefaultPolicy()
-	find := func(name string) (consent.Tracker, bool) {
-		i := slices.IndexFunc(p.Trackers, func(tr consent.Tracker) bool { return tr.Name == name })
+	assert.Empty(t, p.Trackers, "the trackers are the catalog's")
+	r, err := catalog.Default().Resolve(p)
+	require.NoError(t, err)
+	find := func(vendor string) (consent.Tracker, bool) {
+		i := slices.IndexFunc(r.Trackers, func(tr consent.Tracker) bool { return tr.Vendor == vendor })
 		if i < 0 {
 			return consent.Tracker{}, false
 		}
-		return p.Trackers[i], true
+		return r.Trackers[i], true
+	}
+	var used []string
+	for _, v := range r.Used {
+		used = append(used, v.ID)
 	}
 
 	// Each vendor the issue names, the category it is filed under, and one
 	// host or URL prefix its tags load from.
 	tests := []struct {
 		vendor   string
-		name     string
 		category consent.CategoryID
 		host     string // in Hosts
 		url      string // in URLs
 	}{
-		{"Google Analytics/gtag", "Google Analytics", consent.Analytics, "google-analytics.com", "www.googletagmanager.com/gtag/"},
-		{"Google Tag Manager", "Google Tag Manager", consent.Tracking, "googletagmanager.com", ""},
-		{"DoubleClick/Google Ads", "Google Ads and DoubleClick", consent.Targeting, "doubleclick.net", "www.google.com/pagead/"},
-		{"Meta Pixel", "Meta Pixel", consent.Targeting, "connect.facebook.net", "www.facebook.com/tr"},
-		{"LinkedIn Insight", "LinkedIn Insight", consent.Targeting, "snap.licdn.com", ""},
-		{"Hotjar", "Hotjar", consent.Analytics, "hotjar.com", ""},
-		{"TikTok", "TikTok Pixel", consent.Targeting, "analytics.tiktok.com", ""},
-		{"Microsoft Clarity", "Microsoft Clarity", consent.Analytics, "clarity.ms", ""},
-		{"Bing UET", "Microsoft Advertising (Bing UET)", consent.Optimization, "bat.bing.com", ""},
-		{"X pixel", "X (Twitter) Pixel", consent.Targeting, "static.ads-twitter.com", ""},
-		{"Segment", "Segment", consent.Tracking, "cdn.segment.com", ""},
-		{"Mixpanel", "Mixpanel", consent.Analytics, "mixpanel.com", ""},
-		{"Optimizely", "Optimizely", consent.Optimization, "optimizely.com", ""},
-		{"VWO", "VWO", consent.Optimization, "visualwebsiteoptimizer.com", ""},
+		{"google-analytics", consent.Analytics, "google-analytics.com", "www.googletagmanager.com/gtag/"},
+		{"google-tag-manager", consent.Tracking, "googletagmanager.com", ""},
+		{"google-ads", consent.Targeting, "doubleclick.net", "www.google.com/pagead/"},
+		{"meta-pixel", consent.Targeting, "connect.facebook.net", "www.facebook.com/tr"},
+		{"linkedin-insight", consent.Targeting, "snap.licdn.com", ""},
+		{"hotjar", consent.Analytics, "hotjar.com", ""},
+		{"tiktok-pixel", consent.Targeting, "analytics.tiktok.com", ""},
+		{"microsoft-clarity", consent.Analytics, "clarity.ms", ""},
+		{"microsoft-advertising", consent.Targeting, "bat.bing.com", ""},
+		{"x-pixel", consent.Targeting, "static.ads-twitter.com", ""},
+		{"youtube", consent.Targeting, "youtube.com", ""},
+		{"segment", consent.Tracking, "cdn.segment.com", ""},
+		{"mixpanel", consent.Analytics, "mixpanel.com", ""},
+		{"optimizely", consent.Optimization, "optimizely.com", ""},
+		{"vwo", consent.Optimization, "visualwebsiteoptimizer.com", ""},
+		{"awin", consent.Partner, "awin1.com", ""},
+		{"cj-affiliate", consent.Partner, "emjcd.com", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.vendor, func(t *testing.T) {
-			tr, ok := find(tt.name)
-			require.True(t, ok, "no tracker named %q", tt.name)
+			tr, ok := find(tt.vendor)
+			require.True(t, ok, "no tracker of vendor %q", tt.vendor)
 			c, ok := p.Category(tr.Category)
 			require.True(t, ok, "tracker %q has unknown category %q", tr.Name, tr.Category)
 			assert.False(t, c.Required, "tracker %q must not be in a category that cannot be refused", tr.Name)
@@ -112,8 +124,10 @@ func TestDefaultPolicyTrackers(t *testing.T) {
 			if tt.url != "" {
 				assert.Contains(t, tr.URLs, tt.url)
 			}
+			assert.Contains(t, used, tt.vendor, "the policy page lists it as used")
 		})
 	}
+	assert.Empty(t, r.Unmapped, "the default policy has a category for every standard category")
 }
 
 func TestDefaultPolicyReferencesKnownCategories(t *testing.T) {
@@ -145,8 +159,8 @@ func TestDefaultPolicyReturnsIndependentCopies(t *testing.T) {
 	first.Categories = first.Categories[:3]
 	first.Cookies[0].Category = consent.Analytics
 	first.Cookies = append(first.Cookies, consent.Cookie{Name: "mine", Category: consent.Essential})
-	first.Trackers[0].Hosts[0] = "evil.example"
-	first.Trackers[0].URLs[0] = "evil.example/x"
+	first.Catalog.Uses[0] = "evil"
+	first.Catalog.Exclude = append(first.Catalog.Exclude, "youtube")
 
 	second := consent.DefaultPolicy()
 	require.NoError(t, second.Validate())
@@ -157,12 +171,18 @@ func TestDefaultPolicyReturnsIndependentCopies(t *testing.T) {
 	assert.Equal(t, consent.Essential, second.Cookies[0].Category)
 	_, ok := second.CookieDeclaration("mine")
 	assert.False(t, ok)
-	assert.Equal(t, "google-analytics.com", second.Trackers[0].Hosts[0])
-	assert.Equal(t, "www.googletagmanager.com/gtag/", second.Trackers[0].URLs[0])
+	assert.Equal(t, "google-analytics", second.Catalog.Uses[0])
+	assert.Empty(t, second.Catalog.Exclude)
 }
 
 func TestCookieDeclarationDefaultPolicy(t *testing.T) {
 	p := consent.DefaultPolicy()
+	// The tracker cookies the default policy once declared itself (they
+	// are the catalog's now): a table of real names and patterns.
+	for _, name := range []string{"_ga", "_ga_*", "_gid", "_gat*", "_hj*", "optimizely*", "mp_*", "ajs_*", "_gcl_*", "IDE"} {
+		p.Cookies = append(p.Cookies, consent.Cookie{Name: name, Category: consent.Analytics})
+	}
+	require.NoError(t, p.Validate())
 	tests := []struct {
 		cookie string
 		want   string // declaration name; "" = undeclared

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -127,6 +128,12 @@ func (p *Policy) Validate() error {
 		}
 	}
 
+	for i, t := range p.Trackers {
+		if t.Vendor != "" && !ValidVendorID(t.Vendor) {
+			bad(fmt.Sprintf("trackers[%d].vendor", i), "%q is not a vendor ID (lowercase letters, digits and '-')", t.Vendor)
+		}
+	}
+	p.validateCatalog(bad, known, choices)
 	for i, sv := range p.Services {
 		field := fmt.Sprintf("services[%d]", i)
 		if strings.TrimSpace(sv.Name) == "" {
@@ -172,6 +179,97 @@ func (p *Policy) Validate() error {
 	}
 
 	return errors.Join(errs...)
+}
+
+// validateCatalog checks what can be checked of the catalog settings
+// without the catalog: that the categories mapped to exist and that vendor
+// IDs are well formed. Whether the standard categories and the vendors
+// exist is for the catalog to say (catalog.Catalog.Resolve).
+func (p *Policy) validateCatalog(bad func(field, format string, args ...any), known map[CategoryID]bool, choices string) {
+	s := p.Catalog
+	if s == nil {
+		return
+	}
+	if s.Off {
+		if len(s.Categories) > 0 || len(s.Vendors) > 0 || len(s.Exclude) > 0 || len(s.Uses) > 0 {
+			bad("catalog", "is off (none) but also maps categories or names vendors")
+		}
+		return
+	}
+	target := func(field string, c CategoryID) {
+		switch {
+		case c == Placeholder:
+			bad(field, "is still %q: choose one of %s", Placeholder, choices)
+		case !known[c]:
+			bad(field, "unknown category %q: want one of %s", c, choices)
+		}
+	}
+	for _, k := range sortedKeys(s.Categories) {
+		field := "catalog.categories." + k
+		if !ValidVendorID(k) {
+			bad(field, "%q is not a standard category name", k)
+			continue
+		}
+		target(field, s.Categories[k])
+	}
+	for _, k := range sortedKeys(s.Vendors) {
+		field := "catalog.vendors." + k
+		if !ValidVendorID(k) {
+			bad(field, "%q is not a vendor ID (lowercase letters, digits and '-')", k)
+			continue
+		}
+		target(field, s.Vendors[k])
+	}
+	excluded := make(map[string]bool, len(s.Exclude))
+	for i, id := range s.Exclude {
+		field := fmt.Sprintf("catalog.exclude[%d]", i)
+		switch {
+		case !ValidVendorID(id):
+			bad(field, "%q is not a vendor ID (lowercase letters, digits and '-')", id)
+		case excluded[id]:
+			bad(field, "vendor %q is listed twice", id)
+		case s.Vendors[id] != "":
+			bad(field, "vendor %q is excluded and also filed under a category in catalog.vendors", id)
+		}
+		excluded[id] = true
+	}
+	used := make(map[string]bool, len(s.Uses))
+	for i, id := range s.Uses {
+		field := fmt.Sprintf("catalog.uses[%d]", i)
+		switch {
+		case !ValidVendorID(id):
+			bad(field, "%q is not a vendor ID (lowercase letters, digits and '-')", id)
+		case used[id]:
+			bad(field, "vendor %q is listed twice", id)
+		case excluded[id]:
+			bad(field, "vendor %q is used and also excluded", id)
+		}
+		used[id] = true
+	}
+}
+
+func sortedKeys(m map[string]CategoryID) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ValidVendorID reports whether id can name a vendor of the catalog:
+// lowercase letters, digits and '-', at most 64, not starting or ending
+// with '-'.
+func ValidVendorID(id string) bool {
+	if id == "" || len(id) > 64 || strings.HasPrefix(id, "-") || strings.HasSuffix(id, "-") {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // categoryChoices lists the category IDs for an error message.

@@ -83,7 +83,7 @@ func TestValidateRejects(t *testing.T) {
 			for i := len(p.Categories); i <= consent.MaxCategories; i++ {
 				p.Categories = append(p.Categories, consent.Category{ID: consent.CategoryID(fmt.Sprintf("c%d", i)), Name: "C"})
 			}
-		}, "categories", "at most 64"},
+		}, "categories", fmt.Sprintf("at most %d", consent.MaxCategories)},
 		{"empty category id", func(p *consent.Policy) { p.Categories[1].ID = "" }, "categories[1].id", "must not be empty"},
 		{"uppercase category id", func(p *consent.Policy) { p.Categories[1].ID = "Analytics" }, "categories[1].id", "lowercase"},
 		{"category id with a space", func(p *consent.Policy) { p.Categories[1].ID = "web stats" }, "categories[1].id", "lowercase"},
@@ -217,11 +217,12 @@ func TestValidateAcceptsSiteChanges(t *testing.T) {
 
 	// Dropping a category that cookies still use is caught.
 	p = consent.DefaultPolicy()
+	p.Trackers = append(p.Trackers, consent.Tracker{Name: "Our affiliate network", Category: consent.Partner, Hosts: []string{"aff.example.net"}})
 	p.Categories = p.Categories[:6] // drop partner
 	err := p.Validate()
 	require.ErrorIs(t, err, consent.ErrInvalidPolicy)
 	assert.Contains(t, err.Error(), `unknown category "partner"`)
-	assert.Contains(t, fieldsOf(t, err), "trackers[15].category")
+	assert.Contains(t, fieldsOf(t, err), "trackers[0].category")
 }
 
 // A drafted policy keeps its unclassified entries under the placeholder

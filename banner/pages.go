@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/consentgate/consent"
@@ -33,17 +34,99 @@ type PageData struct {
 type Pages struct {
 	policy *consent.Policy
 	tmpl   *template.Template
+
+	cookies      []consent.Cookie // the policy's, then the used vendors'
+	thirdParties []thirdPartyView // the policy's trackers, then the used vendors
+	blocked      []blockedView    // the other known third parties, by category
+	nBlocked     int
 }
+
+// Vendor is a known third party that the site uses, as the pages describe
+// it.
+type Vendor struct {
+	// Tracker is its declaration: Name, Category, Purpose and Docs are
+	// shown; Category consent.Unmapped says that it is never loaded.
+	Tracker consent.Tracker
+	// Cookies are the cookies it sets (Provider set), listed in the tables
+	// of their category.
+	Cookies []consent.Cookie
+}
+
+// Vendors is what the pages say about the catalog of known third parties
+// (package catalog, applied by the middleware) besides the policy's own
+// declarations.
+type Vendors struct {
+	// Used are the vendors the policy says the site uses: the policy page
+	// lists them with its own trackers, and both pages list their cookies.
+	Used []Vendor
+	// Blocked are the other known third parties, removed until the visitor
+	// grants their category: the policy page counts them and lists their
+	// names by category in a folded list.
+	Blocked []consent.Tracker
+}
+
+// PagesOption configures Pages.
+type PagesOption func(*Pages)
+
+// WithVendors adds the known third parties to the pages. Default none: the
+// pages show the policy's own declarations only.
+func WithVendors(v Vendors) PagesOption {
+	return func(p *Pages) {
+		for _, u := range v.Used {
+			p.cookies = append(p.cookies, u.Cookies...)
+			p.thirdParties = append(p.thirdParties, thirdPartyView{Tracker: u.Tracker, Cookies: u.Cookies})
+		}
+		p.nBlocked = len(v.Blocked)
+		groups := make(map[consent.CategoryID][]string)
+		for _, t := range v.Blocked {
+			groups[t.Category] = append(groups[t.Category], t.Name)
+		}
+		order := make([]consent.CategoryID, 0, len(p.policy.Categories)+1)
+		for _, c := range p.policy.Categories {
+			order = append(order, c.ID)
+		}
+		for _, id := range append(order, consent.Unmapped) {
+			if names := groups[id]; len(names) > 0 {
+				p.blocked = append(p.blocked, blockedView{Category: id, Names: names})
+			}
+		}
+	}
+}
+
+// thirdPartyView is one row of the third parties table.
+type thirdPartyView struct {
+	consent.Tracker
+	Cookies []consent.Cookie
+}
+
+// Unmapped reports whether no visitor can allow the service.
+func (s thirdPartyView) Unmapped() bool { return s.Category == consent.Unmapped }
+
+// blockedView is the known third parties of one category.
+type blockedView struct {
+	Category consent.CategoryID
+	Names    []string
+}
+
+// Unmapped reports whether the group is the one no visitor can allow.
+func (b blockedView) Unmapped() bool { return b.Category == consent.Unmapped }
 
 // NewPages parses the page templates for policy. Every visible text comes
 // from PageData.Texts: templates read it with {{$.T "id"}}, or
 // {{$.Tf "id" "name" value}} for a text with placeholders.
-func NewPages(policy *consent.Policy) (*Pages, error) {
+func NewPages(policy *consent.Policy, opts ...PagesOption) (*Pages, error) {
 	tmpl, err := template.New("").ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("banner: templates: %w", err)
 	}
-	return &Pages{policy: policy, tmpl: tmpl}, nil
+	p := &Pages{policy: policy, tmpl: tmpl, cookies: slices.Clip(policy.Cookies)}
+	for _, t := range policy.Trackers {
+		p.thirdParties = append(p.thirdParties, thirdPartyView{Tracker: t})
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p, nil
 }
 
 // categoryView is one category with its cookies, as the pages show it.
@@ -62,12 +145,16 @@ type revisionView struct {
 
 type pageView struct {
 	PageData
-	Title      string // the text ID of the page's title
-	Policy     *consent.Policy
-	Categories []categoryView
-	Decided    bool
-	Revisions  []revisionView // newest first
-	Changes    *changesView   // the changes page only
+	Title        string // the text ID of the page's title
+	Policy       *consent.Policy
+	Categories   []categoryView
+	Cookies      []consent.Cookie // every cookie: the policy's and the used vendors'
+	ThirdParties []thirdPartyView // the third parties the site uses
+	Blocked      []blockedView    // the other known third parties, by category
+	NBlocked     string           // how many there are
+	Decided      bool
+	Revisions    []revisionView // newest first
+	Changes      *changesView   // the changes page only
 }
 
 // T returns the text with the given ID in the page's language.
@@ -96,6 +183,9 @@ func (v pageView) Updated() string {
 func (v pageView) CategoryName(id consent.CategoryID) string {
 	if c, ok := v.Policy.Category(id); ok {
 		return c.Name
+	}
+	if id == consent.Unmapped {
+		return v.T("policy.unmapped")
 	}
 	return string(id)
 }
@@ -140,13 +230,14 @@ func (v pageView) Revision(r consent.Revision) revisionItem {
 }
 
 func (p *Pages) view(d PageData, title string) pageView {
-	v := pageView{PageData: d, Title: title, Policy: p.policy, Decided: d.Consent.Decided()}
+	v := pageView{PageData: d, Title: title, Policy: p.policy, Decided: d.Consent.Decided(),
+		Cookies: p.cookies, ThirdParties: p.thirdParties, Blocked: p.blocked, NBlocked: strconv.Itoa(p.nBlocked)}
 	if v.Return == "" {
 		v.Return = "/"
 	}
 	for _, c := range p.policy.Categories {
 		cv := categoryView{Category: c, Granted: c.Required || (v.Decided && d.Consent.Allowed(c.ID))}
-		for _, ck := range p.policy.Cookies {
+		for _, ck := range p.cookies {
 			if ck.Category == c.ID {
 				cv.Cookies = append(cv.Cookies, ck)
 			}

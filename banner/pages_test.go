@@ -17,11 +17,25 @@ import (
 
 var decidedAt = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 
-// pagesPolicy is the default policy with a first-party session cookie and
-// three revisions: the first two with their full text, the last without.
+// pagesPolicy is the default policy with a first-party session cookie, a
+// few third parties it declares itself, and three revisions: the first two
+// with their full text, the last without.
 func pagesPolicy() *consent.Policy {
 	p := consent.DefaultPolicy()
-	p.Cookies = append(p.Cookies, consent.Cookie{Name: "session", Category: consent.Essential, Purpose: "Keeps you signed in."})
+	const day = 24 * time.Hour
+	p.Cookies = append(p.Cookies,
+		consent.Cookie{Name: "_ga", Provider: "Google Analytics", Category: consent.Analytics, Lifetime: consent.Lifetime(2 * 365 * day),
+			Purpose: "Tells visitors apart, to count visits."},
+		consent.Cookie{Name: "_gid", Provider: "Google Analytics", Category: consent.Analytics, Lifetime: consent.Lifetime(day),
+			Purpose: "Tells visitors apart for 24 hours."},
+		consent.Cookie{Name: "_gat*", Provider: "Google Analytics", Category: consent.Analytics, Lifetime: consent.Lifetime(time.Minute),
+			Purpose: "Limits how often requests are sent to Google Analytics."},
+		consent.Cookie{Name: "_fbp", Provider: "Meta", Category: consent.Targeting, Lifetime: consent.Lifetime(90 * day),
+			Purpose: "Identifies the browser for Meta's advertising."},
+		consent.Cookie{Name: "session", Category: consent.Essential, Purpose: "Keeps you signed in."})
+	p.Trackers = append(p.Trackers,
+		consent.Tracker{Name: "Google Analytics", Category: consent.Analytics, Hosts: []string{"google-analytics.com"}},
+		consent.Tracker{Name: "Meta Pixel", Category: consent.Targeting, Hosts: []string{"connect.facebook.net"}})
 	p.Version = "3"
 	p.Revisions = []consent.Revision{
 		{Version: "1", Date: consent.DateOf(2026, time.January, 10), Summary: "First published.", Material: true,
@@ -261,8 +275,8 @@ func TestPolicyPage(t *testing.T) {
 		"Web beacons (also called pixels)",
 		`<h3 id="category-essential">Essential <span class="on">Always on</span></h3>`,
 		`<h3 id="category-partner">Partners</h3>`,
-		`<tr><td>Google Analytics</td><td><a href="#category-analytics">Analytics and performance</a></td></tr>`,
-		`<tr><td>Meta Pixel</td><td><a href="#category-targeting">Targeting</a></td></tr>`,
+		`<tr><td>Google Analytics</td><td><a href="#category-analytics">Analytics and performance</a></td><td></td><td></td></tr>`,
+		`<tr><td>Meta Pixel</td><td><a href="#category-targeting">Targeting</a></td><td></td><td></td></tr>`,
 		`<p><a href="/consent/preferences?return=%2Fshop%3Fpage%3D2">Manage Preferences</a></p>`,
 		`<h2 id="dnt">Do Not Track</h2>`,
 		"We do not respond to Do Not Track signals: there is no common understanding of what a site should do when it receives one.",
@@ -283,14 +297,14 @@ func TestPolicyPageServices(t *testing.T) {
 	}
 	got := page(t, p, "policy", "", nil)
 	for _, w := range []string{
-		`<h3 id="services">Services the site needs</h3>`,
+		`<h2 id="services">Services the site needs</h2>`,
 		`<th scope="col">Service</th><th scope="col">What for</th>`,
 		"<tr><td>Bunny Fonts</td><td>Serves the site&#39;s typefaces.</td></tr>",
 		"<tr><td>Stripe &lt;Checkout&gt;</td><td>Takes card payments &amp; refunds.</td></tr>",
 	} {
 		assert.Contains(t, got, w)
 	}
-	assert.Contains(t, page(t, p, "policy", "de", nil), `<h3 id="services">Dienste, die die Website braucht</h3>`)
+	assert.Contains(t, page(t, p, "policy", "de", nil), `<h2 id="services">Dienste, die die Website braucht</h2>`)
 }
 
 func TestPolicyPageRevisions(t *testing.T) {
@@ -429,6 +443,7 @@ func TestTemplatesUseKnownTextIDs(t *testing.T) {
 		used = append(used, "prefs.method."+string(m)) // built from the method
 	}
 	used = append(used, "cookies.session", "cookies.persistent") // Texts.Lifetime's
+	used = append(used, "policy.unmapped")                       // CategoryName's
 	for _, u := range lifetimeUnits {
 		used = append(used, u.one, u.many)
 	}
@@ -443,4 +458,57 @@ func TestTemplatesUseKnownTextIDs(t *testing.T) {
 	for _, id := range slices.Sorted(maps.Keys(unused)) {
 		assert.True(t, strings.HasPrefix(id, "banner.") || id == "prefs.close", "%s is used by no page nor the banner", id)
 	}
+}
+
+// TestPagesWithVendors: the known third parties the site uses are listed
+// with its own trackers, their cookies in the tables of their category, and
+// the other known ones counted and listed by category, folded.
+func TestPagesWithVendors(t *testing.T) {
+	p := pagesPolicy()
+	ga := consent.Cookie{Name: "_ga_*", Provider: "Stats Co", Category: consent.Analytics, Purpose: "Keeps the session state.",
+		Lifetime: consent.Lifetime(2 * 365 * 24 * time.Hour)}
+	v := Vendors{
+		Used: []Vendor{{
+			Tracker: consent.Tracker{Name: "Stats Co", Vendor: "stats-co", Category: consent.Analytics, Purpose: "Counts visits.",
+				Docs: "https://stats.example/privacy", Hosts: []string{"stats.example"}},
+			Cookies: []consent.Cookie{ga},
+		}, {
+			Tracker: consent.Tracker{Name: "Chatty", Vendor: "chatty", Category: consent.Unmapped, Purpose: "Live chat.",
+				Docs: "javascript:alert(1)", Hosts: []string{"chatty.example"}},
+		}},
+		Blocked: []consent.Tracker{
+			{Name: "AdNet", Category: consent.Targeting}, {Name: "Pins", Category: consent.Targeting},
+			{Name: "Counter", Category: consent.Analytics}, {Name: "Helpdesk <b>", Category: consent.Unmapped},
+		},
+	}
+	render := func(name string) string {
+		pages, err := NewPages(p, WithVendors(v))
+		require.NoError(t, err)
+		cat, err := NewCatalog(p)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		d := PageData{Consent: consent.Undecided(p), Prefix: "/consent", Texts: cat.Texts(0)}
+		if name == "policy" {
+			require.NoError(t, pages.Policy(&buf, d))
+		} else {
+			require.NoError(t, pages.Preferences(&buf, d))
+		}
+		return buf.String()
+	}
+	policy := render("policy")
+	for _, w := range []string{
+		`<tr><td>Google Analytics</td><td><a href="#category-analytics">Analytics and performance</a></td><td></td><td></td></tr>`,
+		`<tr><td>Stats Co (<a href="https://stats.example/privacy" rel="noopener noreferrer">its privacy information</a>)</td><td><a href="#category-analytics">Analytics and performance</a></td><td>Counts visits.</td><td><code>_ga_*</code></td></tr>`,
+		`<td>Never loaded (we have not asked you about it)</td><td>Live chat.</td>`,
+		`href="#ZgotmplZ"`, // a docs link that is no URL does not become one
+		`a catalog of 4 other known third parties`,
+		"<details><summary>The other known third parties, by category</summary>\n" +
+			"<p><strong>Analytics and performance:</strong> Counter</p>\n" +
+			"<p><strong>Targeting:</strong> AdNet, Pins</p>\n" +
+			"<p><strong>Never loaded (we have not asked you about it):</strong> Helpdesk &lt;b&gt;</p>\n</details>",
+		`<code>_ga_*</code></th><td data-label="Category">Analytics and performance</td><td data-label="Provider">Stats Co (third party)</td>`,
+	} {
+		assert.Contains(t, policy, w)
+	}
+	assert.Contains(t, render("preferences"), `<code>_ga_*</code></th><td data-label="Provider">Stats Co (third party)</td><td data-label="Purpose">Keeps the session state.</td>`)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -95,7 +96,7 @@ func NewCatalog(policy *consent.Policy, opts ...CatalogOption) (*Catalog, error)
 		sort.Strings(ids) // so that the error names the same ID every time
 		known := builtinIDs()
 		for _, id := range ids {
-			if _, ok := known[id]; !ok {
+			if _, ok := known[id]; !ok && !policyPurpose(policy, id) {
 				return fmt.Errorf("%w: %s: unknown text ID %q", ErrTexts, origin, id)
 			}
 			if text := texts[id]; text != "" {
@@ -177,10 +178,83 @@ func NewCatalog(policy *consent.Policy, opts ...CatalogOption) (*Catalog, error)
 		for id, text := range byLang[tag] {
 			full[id] = text
 		}
+		fillPurposes(full, policy)
 		c.texts = append(c.texts, full)
 	}
 	c.matcher = language.NewMatcher(c.tags)
 	return c, nil
+}
+
+// Text IDs of the banner's list of purposes.
+const (
+	noticeID          = "banner.notice"
+	noticeEssentialID = "banner.notice_essential"
+	purposePrefix     = "banner.purpose."
+	listAndID         = "banner.list_and"
+	purposesSlot      = "{purposes}"
+)
+
+// policyPurpose reports whether id is "banner.purpose." and the ID of one of the
+// policy's categories: the words the notice uses for it, which a policy or
+// a language file may set for its own categories as for the built-in ones.
+func policyPurpose(policy *consent.Policy, id string) bool {
+	cat, ok := strings.CutPrefix(id, purposePrefix)
+	if !ok {
+		return false
+	}
+	_, ok = policy.Category(consent.CategoryID(cat))
+	return ok
+}
+
+// fillPurposes writes into one language's banner notice the purposes the
+// policy really has: the refusable categories, each as its "banner.purpose.<id>"
+// text in that language, or else as the category's name, so that a policy
+// without advertising never says it advertises. A notice without the
+// {purposes} slot (a site's own words) is left as written; a policy whose
+// every category is required gets banner.notice_essential instead.
+func fillPurposes(texts map[string]string, policy *consent.Policy) {
+	notice := texts[noticeID]
+	if !strings.Contains(notice, purposesSlot) {
+		return
+	}
+	var names []string
+	for _, c := range policy.Categories {
+		if c.Required {
+			continue
+		}
+		name := texts[purposePrefix+string(c.ID)]
+		if name == "" {
+			name = c.Name
+		}
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		texts[noticeID] = texts[noticeEssentialID]
+		return
+	}
+	texts[noticeID] = strings.ReplaceAll(notice, purposesSlot, joinList(names, texts[listAndID]))
+}
+
+// joinList joins names as the built-in languages write a list: commas, and
+// the conjunction before the last ("a, b and c"; "a, b und c"; "a, b et c").
+func joinList(names []string, and string) string {
+	if and = strings.TrimSpace(and); and == "" {
+		and = ","
+	} else {
+		and = " " + and
+	}
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		if and == "," {
+			return names[0] + ", " + names[1]
+		}
+		return names[0] + and + " " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + and + " " + names[len(names)-1]
 }
 
 func readLanguageFile(file string) (languageFile, error) {

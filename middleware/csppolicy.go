@@ -124,7 +124,11 @@ type cspPolicy struct {
 	// response; its capacity of one makes any append copy it.
 	endpoints []string
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// small holds the values of the granted sets below 256 (seven tracker
+	// categories, as in the default policy), indexed without hashing;
+	// cache the others, copied on write, at most maxCSPCache.
+	small [256]atomic.Pointer[[]string]
 	cache atomic.Pointer[map[uint64][]string]
 }
 
@@ -230,7 +234,7 @@ func writeURLSources(b *strings.Builder, seen map[string]bool, pattern string) {
 		writeHostSources(b, seen, h)
 		return
 	}
-	if strings.ContainsAny(path, "?#;, \t\r\n\f'\"") {
+	if !cspPath(path) {
 		return
 	}
 	paths := []string{path}
@@ -245,11 +249,32 @@ func writeURLSources(b *strings.Builder, seen map[string]bool, pattern string) {
 	}
 }
 
+// cspPath reports whether a path can be written in a source as it is:
+// CSP's path-part takes URL path characters but ';' and ',', which end a
+// directive or a policy (and the quote, which would read as a keyword).
+func cspPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&()*+=:@%/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // value returns the header value for a set of granted categories, as a
 // one-element slice that responses share (its capacity of one makes any
 // append copy it).
 func (c *cspPolicy) value(granted uint64) []string {
 	key := granted & c.relevant
+	if key < uint64(len(c.small)) {
+		if v := c.small[key].Load(); v != nil {
+			return *v
+		}
+		v := []string{c.build(key)}
+		c.small[key].CompareAndSwap(nil, &v)
+		return *c.small[key].Load()
+	}
 	if v, ok := (*c.cache.Load())[key]; ok {
 		return v
 	}
@@ -326,6 +351,9 @@ func rendersAsDocument(ctype []string) bool {
 		return true
 	}
 	ct := ctype[0]
+	if ct == "text/html; charset=utf-8" || ct == "text/html" {
+		return true // the usual values first
+	}
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}

@@ -304,3 +304,38 @@ func TestCSPReloadAfterAChoice(t *testing.T) {
 		assert.False(t, reload, "%v blocks nothing", mode)
 	}
 }
+
+// Whatever hosts and URL patterns the tracker list holds (the catalog's are
+// not validated like a policy's), the header keeps its three directives and
+// every source stays a source: no separator, quote, control character or
+// non-ASCII byte gets in.
+func FuzzCSPHeaderStaysWellFormed(f *testing.F) {
+	f.Add("stats.example.net", "www.example.com/tr", "fonts.example.org")
+	f.Add("evil.example; script-src *", "x.example/a,b", "a'b.example")
+	f.Add("*.Sub.Example.COM.", "www.example.com/", "_dmarc.example.com")
+	f.Add("ex\u00e4mple.com", "host.example/p\nq", "")
+	f.Add("a.example", "host.example/p\u00e4th", "b.example/x\x00")
+	f.Fuzz(func(t *testing.T, host, pattern, service string) {
+		c := newCSPPolicy(CSPEnforce, "/consent", nil,
+			[]consent.Service{{Name: "s", Purpose: "p", Hosts: []string{service}, URLs: []string{pattern}}},
+			[]cspTracker{{hosts: []string{host, pattern}, urls: []string{pattern, host}, bit: 1}})
+		for _, granted := range []uint64{0, 2, ^uint64(0)} {
+			v := c.value(granted)[0]
+			require.Len(t, strings.Split(v, "; "), 3, "%q", v)
+			const head, tail = "default-src 'self'", " data: blob: 'unsafe-inline' 'unsafe-eval'; report-uri /consent/csp-report; report-to consentgate"
+			require.True(t, strings.HasPrefix(v, head) && strings.HasSuffix(v, tail), "%q", v)
+			sources := v[len(head) : len(v)-len(tail)]
+			for _, src := range strings.Fields(sources) {
+				for i := 0; i < len(src); i++ {
+					ch := src[i]
+					ok := ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || strings.IndexByte("-.:*/", ch) >= 0 ||
+						ch >= 'A' && ch <= 'Z' || strings.IndexByte("_~!$&()+=@%", ch) >= 0
+					if ch == '_' || ch >= 'A' && ch <= 'Z' || strings.IndexByte("~!$&()+=@%", ch) >= 0 {
+						ok = ok && strings.Contains(src, "/") && strings.Index(src, "/") < i // only in the path
+					}
+					require.True(t, ok, "source %q of %q holds %q", src, v, ch)
+				}
+			}
+		}
+	})
+}

@@ -18,10 +18,19 @@
 // a tracker of a refused category (scripts, inline loaders, pixels, frames,
 // link hints, ping attributes, undeclared web beacons) are removed or, with
 // TagMode(Defer), made inert, and the banner is injected after <body> for a
-// visitor who has not decided. It also serves the consent endpoint under its
+// visitor who has not decided. Every response a browser could render as a
+// document also gets a Content-Security-Policy of the middleware's own (see
+// CSP), so that the browser refuses the hosts of refused trackers and of
+// undeclared third parties however a page reaches them. It also serves the consent endpoint under its
 // prefix (default /consent): POST to record a choice, GET for the choice as
 // JSON, the preferences, cookie policy and policy changes pages, and the
 // banner's assets.
+//
+// The trackers and cookies enforced are the policy's own declarations plus
+// those of the catalog of known third parties (package catalog; option
+// Catalog), filed under the policy's categories as its catalog settings say
+// (consent.CatalogSettings). A vendor whose category the policy has none for
+// is removed for every visitor. Trackers returns the effective list.
 //
 // The DNT header is deliberately ignored, as the default policy says.
 package middleware

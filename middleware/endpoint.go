@@ -32,6 +32,10 @@ func (m *Middleware) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		serveAsset(w, r, name)
 		return
 	}
+	if r.URL.Path == m.prefix+CSPReportPath {
+		m.serveCSPReport(w, r)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	addVary(h, "Cookie")
@@ -210,7 +214,7 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 	if gpcRefuses {
 		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
 	}
-	m.expireRefused(h, r, v)
+	m.expireRefused(h, r, v, true)
 
 	if wantsJSON(r) {
 		s := m.state(r, v)

@@ -61,3 +61,38 @@ func Example() {
 	// analytics allowed: true
 	// cookies set: [session=s1 _ga=GA1.1.42]
 }
+
+// The browser enforces the visitor's consent too: a page gets a
+// Content-Security-Policy that allows the site, the services its policy
+// declares, and the trackers of granted categories only.
+func ExampleCSP() {
+	policy := &consent.Policy{
+		Version: "1",
+		Categories: []consent.Category{
+			{ID: consent.Essential, Name: "Essential", Required: true},
+			{ID: consent.Analytics, Name: "Analytics"},
+		},
+		Trackers: []consent.Tracker{{Name: "Matomo", Category: consent.Analytics, Hosts: []string{"stats.example.net"}}},
+		Services: []consent.Service{{Name: "Fonts", Purpose: "Serves the site's typefaces.", Hosts: []string{"fonts.example.org"}}},
+	}
+	keys := store.KeyPair{Hash: []byte(strings.Repeat("k", 32))}
+	mw, err := middleware.New(policy, middleware.Keys(keys), middleware.CSP(middleware.CSPEnforce))
+	if err != nil {
+		log.Fatal(err)
+	}
+	page := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>Shop</title><p>Hello")
+	}))
+	rec := httptest.NewRecorder()
+	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	for _, directive := range strings.Split(rec.Header().Get("Content-Security-Policy"), "; ") {
+		fmt.Println(directive)
+	}
+	fmt.Println(rec.Header().Get("Reporting-Endpoints"))
+	// Output:
+	// default-src 'self' fonts.example.org:* *.fonts.example.org:* wss://fonts.example.org:* wss://*.fonts.example.org:* data: blob: 'unsafe-inline' 'unsafe-eval'
+	// report-uri /consent/csp-report
+	// report-to consentgate
+	// consentgate="/consent/csp-report"
+}

@@ -93,13 +93,92 @@ func (rw *responseWriter) plan() htmlPlan {
 	return p
 }
 
-// isHTML reports whether a Content-Type value is an HTML media type.
-func isHTML(ct string) bool {
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
+// mediaType returns the MIME type essence ("text/html") a browser takes from
+// a response's Content-Type field values, as the Fetch standard's "extract
+// a MIME type" does: of all the comma-separated values of all the fields,
+// the last one that parses; "" when none does.
+func mediaType(vals []string) string {
+	if len(vals) == 1 {
+		if v := vals[0]; v == "text/html; charset=utf-8" || v == "text/html" {
+			return "text/html" // the usual case, without allocating
+		}
 	}
-	ct = strings.TrimSpace(ct)
-	return strings.EqualFold(ct, "text/html") || strings.EqualFold(ct, "application/xhtml+xml")
+	essence := ""
+	for _, v := range vals {
+		for part := range splitOutsideQuotes(v) {
+			if i := strings.IndexByte(part, ';'); i >= 0 {
+				part = part[:i]
+			}
+			part = strings.Trim(part, " \t")
+			typ, sub, ok := strings.Cut(part, "/")
+			if ok && isToken(typ) && isToken(sub) {
+				essence = strings.ToLower(part)
+			}
+		}
+	}
+	return essence
+}
+
+// splitOutsideQuotes yields the comma-separated parts of a field value,
+// ignoring commas inside quoted parameter values.
+func splitOutsideQuotes(v string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		start, quoted := 0, false
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case '"':
+				quoted = !quoted
+			case '\\':
+				if quoted {
+					i++
+				}
+			case ',':
+				if !quoted {
+					if !yield(v[start:i]) {
+						return
+					}
+					start = i + 1
+				}
+			}
+		}
+		yield(v[start:])
+	}
+}
+
+// isToken reports whether s is a non-empty HTTP token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isHTML reports whether a MIME type essence is HTML (or XHTML).
+func isHTML(essence string) bool {
+	return essence == "text/html" || essence == "application/xhtml+xml"
+}
+
+// needsSniff reports whether a browser sniffs the type of a response with
+// these header fields: none is valid, or the one given says "unknown"
+// (Fetch / MIME Sniffing standards), unless X-Content-Type-Options:
+// nosniff forbids it. Without any Content-Type field net/http sniffs itself,
+// nosniff or not, and sends the type it found.
+func needsSniff(h http.Header) bool {
+	vals, typed := h["Content-Type"]
+	if !typed {
+		return true
+	}
+	switch mediaType(vals) {
+	case "", "*/*", "unknown/unknown", "application/unknown":
+		return !strings.EqualFold(strings.TrimSpace(h.Get("X-Content-Type-Options")), "nosniff")
+	}
+	return false
 }
 
 // bodyAllowed reports whether a response with this status carries a body.
@@ -263,6 +342,19 @@ func translateIfNoneMatch(h http.Header, state string) (ours bool) {
 		h["If-None-Match"] = []string{`"consentgate-stale"`}
 	}
 	return ours
+}
+
+// mediaRequest reports whether a browser says (Sec-Fetch-Dest) the request
+// is for something it never renders as a page: the range requests of video
+// and audio players keep their ranges. Requests that do not say, from
+// other clients, might be for a page.
+func mediaRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "audio", "video", "track", "image", "font", "script", "style", "manifest", "audioworklet",
+		"paintworklet", "serviceworker", "sharedworker", "worker", "xslt", "json", "report":
+		return true
+	}
+	return false
 }
 
 // documentRequest reports whether a request is for something a browser

@@ -143,10 +143,10 @@ func TestOnlyHTMLBodiesAreRewritten(t *testing.T) {
 		{"sniffed plain text", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "plain <body> text")
 		}, "GET", nil, false, 200},
-		{"explicitly untyped", func(w http.ResponseWriter, r *http.Request) {
+		{"explicitly untyped: sent without a type, which browsers sniff", func(w http.ResponseWriter, r *http.Request) {
 			w.Header()["Content-Type"] = nil
 			_, _ = io.WriteString(w, trackerPage)
-		}, "GET", nil, false, 200},
+		}, "GET", nil, true, 200},
 		{"range", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Header().Set("Content-Range", "bytes 0-99/1000")

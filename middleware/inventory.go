@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/consentgate/consent"
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 )
 
@@ -63,8 +65,16 @@ type Inventory struct {
 	Hosts []SeenHost `json:"hosts"`
 	// Pages lists, per page path, what was removed or deferred.
 	Pages []PageReport `json:"pages"`
+	// CSPReports are what browsers reported the policy header blocked (or
+	// would have, in report mode), by blocked host and directive.
+	CSPReports []SeenCSPReport `json:"cspReports"`
 	// Dropped counts what was not kept because a cap was reached.
 	Dropped InventoryDropped `json:"dropped"`
+
+	// What Draft knows of the catalog: the middleware's catalog resolved
+	// for the policy it enforces (nil for an Inventory built otherwise).
+	vendors *catalog.Resolved
+	policy  *consent.Policy
 }
 
 // SeenCookie is one cookie name of the inventory, with the attributes of
@@ -73,6 +83,12 @@ type SeenCookie struct {
 	Name string `json:"name"`
 	// Category is the declared category, or Undeclared.
 	Category string `json:"category"`
+	// Provider is the declaration's provider: for a cookie the catalog
+	// knows, the vendor's name.
+	Provider string `json:"provider,omitempty"`
+	// Vendor is the catalog ID of the vendor that sets it, when the
+	// catalog (not the policy) declares it.
+	Vendor string `json:"vendor,omitempty"`
 	// Domain, Path, MaxAge (seconds; 0 for a session cookie), Secure,
 	// HttpOnly and SameSite are the latest Set-Cookie's attributes.
 	Domain   string `json:"domain,omitempty"`
@@ -96,10 +112,15 @@ type SeenCookie struct {
 type SeenHost struct {
 	Host string `json:"host"`
 	// Kind is the tag: script, img, iframe, embed, object, source, link
-	// or ping.
+	// or ping; or inline-script for a host that the text of a kept inline
+	// script names (a loader that builds its tag at run time), counted
+	// once per script.
 	Kind string `json:"kind"`
 	// Tracker is the declared tracker's name, empty when undeclared.
 	Tracker string `json:"tracker,omitempty"`
+	// Vendor is the catalog ID of the tracker, when the catalog (not the
+	// policy) declares it.
+	Vendor string `json:"vendor,omitempty"`
 	// Category is the tracker's category, Undeclared or UndeclaredBeacon.
 	Category string `json:"category"`
 	// Count is how many tags were seen; Removed how many were removed or
@@ -109,6 +130,8 @@ type SeenHost struct {
 	FirstSeen time.Time `json:"firstSeen"`
 	LastSeen  time.Time `json:"lastSeen"`
 	Paths     []string  `json:"paths"`
+
+	tracker *htmlrewrite.Tracker // the declaration, until the snapshot names its vendor
 }
 
 // PageReport is what was removed or deferred on one page path.
@@ -140,10 +163,15 @@ type InventoryDropped struct {
 	Hosts   int64 `json:"hosts"`
 	Pages   int64 `json:"pages"`
 	Actions int64 `json:"actions"`
+	// CSPReports counts CSP reports of a new host and directive that
+	// found the table full.
+	CSPReports int64 `json:"cspReports"`
 }
 
 // Total is the number of observations dropped.
-func (d InventoryDropped) Total() int64 { return d.Cookies + d.Hosts + d.Pages + d.Actions }
+func (d InventoryDropped) Total() int64 {
+	return d.Cookies + d.Hosts + d.Pages + d.Actions + d.CSPReports
+}
 
 // setCookieAction is PageAction.What for a cookie.
 const setCookieAction = "set-cookie"
@@ -185,6 +213,7 @@ type inventory struct {
 	hosts   map[string][]*SeenHost // by host, one per kind
 	nHosts  int
 	pages   map[string]*pageEntry
+	csp     map[cspKey]*SeenCSPReport // made at the first report
 	dropped InventoryDropped
 }
 
@@ -238,7 +267,7 @@ func (inv *inventory) recordTags(path string, now time.Time, obs []tagObservatio
 		case o.removed || o.deferred:
 			category = UndeclaredBeacon
 		}
-		inv.recordHost(path, now, host, o.kind, tracker, category, o.removed || o.deferred, o.count)
+		inv.recordHost(path, now, host, o.kind, o.tracker, tracker, category, o.removed || o.deferred, o.count)
 		if o.removed || o.deferred {
 			page, counted = inv.pageAction(page, counted, path, o.kind, host, category, o.deferred, o.count)
 		}
@@ -321,7 +350,7 @@ func (inv *inventory) recordCookie(path string, now time.Time, o *observation) {
 	e.Paths = addExample(e.Paths, path)
 }
 
-func (inv *inventory) recordHost(path string, now time.Time, host []byte, kind, tracker, category string, removed bool, n int64) {
+func (inv *inventory) recordHost(path string, now time.Time, host []byte, kind string, t *htmlrewrite.Tracker, tracker, category string, removed bool, n int64) {
 	var e *SeenHost
 	for _, h := range inv.hosts[string(host)] {
 		if h.Kind == kind {
@@ -339,7 +368,7 @@ func (inv *inventory) recordHost(path string, now time.Time, host []byte, kind, 
 		e = &SeenHost{Host: key, Kind: kind, FirstSeen: now}
 		inv.hosts[key] = append(inv.hosts[key], e)
 	}
-	e.Tracker, e.Category = tracker, category
+	e.Tracker, e.Category, e.tracker = tracker, category, t
 	e.Count += n
 	if removed {
 		e.Removed += n
@@ -358,6 +387,7 @@ func (inv *inventory) snapshot(reportOnly bool) *Inventory {
 		Cookies:    make([]SeenCookie, 0, len(inv.cookies)),
 		Hosts:      make([]SeenHost, 0, len(inv.hosts)),
 		Pages:      make([]PageReport, 0, len(inv.pages)),
+		CSPReports: inv.cspSnapshot(),
 		Dropped:    inv.dropped,
 	}
 	for _, c := range inv.cookies {
@@ -385,6 +415,45 @@ func (inv *inventory) snapshot(reportOnly bool) *Inventory {
 	})
 	slices.SortFunc(out.Pages, func(a, b PageReport) int { return strings.Compare(a.Path, b.Path) })
 	return out
+}
+
+// inventory returns the inventory with the catalog's vendors named: the
+// vendor ID of each host and cookie the catalog declares.
+func (m *Middleware) inventory() *Inventory {
+	inv := m.inv.snapshot(m.reportOnly)
+	inv.vendors, inv.policy = m.vendors, m.policy
+	// The matcher's trackers are m.trackers, translated one for one.
+	ts := m.matcher.Trackers()
+	index := make(map[*htmlrewrite.Tracker]int, len(ts))
+	for i := range ts {
+		index[&ts[i]] = i
+	}
+	for i := range inv.Hosts {
+		h := &inv.Hosts[i]
+		if j, ok := index[h.tracker]; ok && j < len(m.trackers) && m.trackers[j].Name == ts[j].Name {
+			h.Vendor = m.trackers[j].Vendor
+		}
+		h.tracker = nil
+	}
+	if m.vendors == nil {
+		return inv
+	}
+	byName := make(map[string]string, len(m.vendors.Trackers))
+	for _, t := range m.vendors.Trackers {
+		byName[t.Name] = t.Vendor
+	}
+	for i := range inv.Cookies {
+		c := &inv.Cookies[i]
+		decl, ok := m.cookies.lookup(c.Name)
+		if !ok {
+			continue
+		}
+		c.Provider = decl.Provider
+		if _, own := m.policy.CookieDeclaration(c.Name); !own {
+			c.Vendor = byName[decl.Provider]
+		}
+	}
+	return inv
 }
 
 // addExample keeps up to MaxExamplePaths distinct example paths.

@@ -56,11 +56,12 @@ func (m *Middleware) InventoryHandler() http.Handler {
 			q := r.URL.Query()
 			sortBy(inv.Cookies, q.Get("cookies"), cookieColumns)
 			sortBy(inv.Hosts, q.Get("hosts"), hostColumns)
+			sortBy(inv.CSPReports, q.Get("csp"), cspColumns)
 			slices.SortStableFunc(inv.Pages, func(a, b PageReport) int { return cmp.Compare(b.Views, a.Views) })
 			h.Set("Content-Type", "text/html; charset=utf-8")
 			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 			if err := inventoryPage.Execute(w, inventoryView{Inventory: inv, Now: m.now(),
-				Caps: [4]int{MaxInventoryCookies, MaxInventoryHosts, MaxInventoryPages, MaxPageActions}}); err != nil {
+				Caps: [5]int{MaxInventoryCookies, MaxInventoryHosts, MaxInventoryPages, MaxPageActions, MaxInventoryCSPReports}}); err != nil {
 				m.log.Debug("consent: writing the inventory page failed", "error", err)
 			}
 		default:
@@ -104,10 +105,18 @@ var hostColumns = map[string]func(a, b SeenHost) int{
 	"last":     func(a, b SeenHost) int { return a.LastSeen.Compare(b.LastSeen) },
 }
 
+var cspColumns = map[string]func(a, b SeenCSPReport) int{
+	"directive":   func(a, b SeenCSPReport) int { return strings.Compare(a.Directive, b.Directive) },
+	"category":    func(a, b SeenCSPReport) int { return strings.Compare(a.Category, b.Category) },
+	"disposition": func(a, b SeenCSPReport) int { return strings.Compare(a.Disposition, b.Disposition) },
+	"count":       func(a, b SeenCSPReport) int { return cmp.Compare(a.Count, b.Count) },
+	"last":        func(a, b SeenCSPReport) int { return a.LastSeen.Compare(b.LastSeen) },
+}
+
 type inventoryView struct {
 	*Inventory
 	Now  time.Time
-	Caps [4]int
+	Caps [5]int
 }
 
 func undeclared(category string) bool {
@@ -143,20 +152,20 @@ code{font-size:13px}
 <body>
 <h1>Consent inventory</h1>
 <p>Seen since {{when .Since}}, as of {{when .Now}}.{{if .ReportOnly}} <strong>Report-only mode:</strong> nothing was removed; “removed” counts what would have been.{{end}}</p>
-<p><a href="?format=policy">Download a drafted policy</a> (YAML: every cookie and host seen; undeclared ones under the category “undecided”, which you must resolve) · <a href="?format=json">JSON</a></p>
-{{with .Dropped}}{{if .Total}}<p class="note">The inventory reached a cap and did not record: {{.Cookies}} cookies, {{.Hosts}} hosts, {{.Pages}} pages, {{.Actions}} page actions (caps: {{index $.Caps 0}} cookie names, {{index $.Caps 1}} hosts, {{index $.Caps 2}} pages, {{index $.Caps 3}} actions per page).</p>{{end}}{{end}}
+<p><a href="?format=policy">Download a drafted policy</a> (YAML: every cookie and host seen, and every host browsers reported; those of the catalog's vendors named under <code>catalog.uses</code>, undeclared ones under the category “undecided”, which you must resolve) · <a href="?format=json">JSON</a></p>
+{{with .Dropped}}{{if .Total}}<p class="note">The inventory reached a cap and did not record: {{.Cookies}} cookies, {{.Hosts}} hosts, {{.Pages}} pages, {{.Actions}} page actions, {{.CSPReports}} CSP reports (caps: {{index $.Caps 0}} cookie names, {{index $.Caps 1}} hosts, {{index $.Caps 2}} pages, {{index $.Caps 3}} actions per page, {{index $.Caps 4}} CSP report entries).</p>{{end}}{{end}}
 
 <h2>Cookies ({{len .Cookies}})</h2>
 <table><thead><tr>
-<th><a href="?cookies=name">Name</a></th><th><a href="?cookies=category">Category</a></th><th>Lifetime</th><th>Domain · Path</th><th>Flags</th>
+<th><a href="?cookies=name">Name</a></th><th>Provider</th><th><a href="?cookies=category">Category</a></th><th>Lifetime</th><th>Domain · Path</th><th>Flags</th>
 <th><a href="?cookies=-count">Seen</a></th><th><a href="?cookies=-removed">Removed</a></th><th>First seen</th><th><a href="?cookies=-last">Last seen</a></th><th>Example pages</th>
 </tr></thead><tbody>
 {{range .Cookies}}<tr{{if undeclared .Category}} class="undeclared"{{end}}>
-<td><code>{{.Name}}</code></td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
+<td><code>{{.Name}}</code></td><td>{{.Provider}}{{with .Vendor}} <small>(catalog: <code>{{.}}</code>)</small>{{end}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
 <td>{{lifetime .MaxAge}}</td><td>{{.Domain}} {{.Path}}</td>
 <td>{{if .Secure}}Secure {{end}}{{if .HttpOnly}}HttpOnly {{end}}{{with .SameSite}}SameSite={{.}}{{end}}</td>
 <td>{{.Count}}</td><td>{{.Removed}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
-</tr>{{else}}<tr><td colspan="10">No Set-Cookie seen yet.</td></tr>{{end}}
+</tr>{{else}}<tr><td colspan="11">No Set-Cookie seen yet.</td></tr>{{end}}
 </tbody></table>
 
 <h2>Third-party hosts ({{len .Hosts}})</h2>
@@ -165,9 +174,21 @@ code{font-size:13px}
 <th><a href="?hosts=-count">Seen</a></th><th><a href="?hosts=-removed">Removed</a></th><th>First seen</th><th><a href="?hosts=-last">Last seen</a></th><th>Example pages</th>
 </tr></thead><tbody>
 {{range .Hosts}}<tr{{if undeclared .Category}} class="undeclared"{{end}}>
-<td><code>{{.Host}}</code></td><td>{{.Kind}}</td><td>{{.Tracker}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
+<td><code>{{.Host}}</code></td><td>{{.Kind}}</td><td>{{.Tracker}}{{with .Vendor}} <small>(catalog: <code>{{.}}</code>)</small>{{end}}</td><td>{{if undeclared .Category}}<span class="flag">{{.Category}}</span>{{else}}{{.Category}}{{end}}</td>
 <td>{{.Count}}</td><td>{{.Removed}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
 </tr>{{else}}<tr><td colspan="9">No third-party tag seen yet.</td></tr>{{end}}
+</tbody></table>
+
+<h2>Reported by browsers: loads the Content-Security-Policy blocked ({{len .CSPReports}})</h2>
+<p>What visitors' browsers reported to the policy header's report endpoint: every host a page contacted that the header does not allow, including what scripts load at run time. Under a report-only header (disposition “report”) the load went ahead.</p>
+<table><thead><tr>
+<th><a href="?csp=name">Blocked</a></th><th><a href="?csp=directive">Directive</a></th><th>Tracker</th><th><a href="?csp=category">Category</a></th><th><a href="?csp=disposition">Disposition</a></th>
+<th><a href="?csp=-count">Reports</a></th><th>First seen</th><th><a href="?csp=-last">Last seen</a></th><th>Example pages</th>
+</tr></thead><tbody>
+{{range .CSPReports}}<tr{{if not (or .Tracker .Keyword)}} class="undeclared"{{end}}>
+<td>{{if .Keyword}}<em>{{.Host}}</em>{{else}}<code>{{.Host}}</code>{{end}}</td><td>{{.Directive}}</td><td>{{.Tracker}}</td><td>{{if .Tracker}}{{.Category}}{{else if not .Keyword}}<span class="flag">undeclared</span>{{end}}</td><td>{{.Disposition}}</td>
+<td>{{.Count}}</td><td>{{when .FirstSeen}}</td><td>{{when .LastSeen}}</td><td>{{join .Paths}}</td>
+</tr>{{else}}<tr><td colspan="9">No CSP report received yet. Browsers send them in CSP report and enforce modes; Chromium only from HTTPS pages, batched for up to a minute.</td></tr>{{end}}
 </tbody></table>
 
 <h2>{{if .ReportOnly}}Would have removed{{else}}Removed{{end}}, per page ({{len .Pages}})</h2>

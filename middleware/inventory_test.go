@@ -215,13 +215,15 @@ func TestDraftRoundTripsThroughTheLoader(t *testing.T) {
 	for _, want := range []string{`cookie "shop_ab"`, `tracker "cdn.jsdelivr.net"`, `tracker "images.cdn.example"`, `tracker "pixel.example-ads.net"`} {
 		assert.Contains(t, err.Error(), want)
 	}
-	assert.NotContains(t, err.Error(), `"_ga"`, "a built-in cookie comes with its category")
+	assert.NotContains(t, err.Error(), `"_ga"`, "a cookie of the catalog comes with its vendor")
 
 	resolved, err := consent.ParsePolicy([]byte(strings.ReplaceAll(text, "category: undecided", "category: optimization")), consent.YAML)
 	require.NoError(t, err)
-	c, ok := resolved.CookieDeclaration("_ga")
-	require.True(t, ok)
-	assert.Equal(t, consent.Analytics, c.Category)
+	_, ok := resolved.CookieDeclaration("_ga")
+	assert.False(t, ok, "the catalog declares _ga")
+	require.NotNil(t, resolved.Catalog)
+	assert.Contains(t, resolved.Catalog.Uses, "google-analytics", "the vendor that sets it is named as used")
+	assert.Contains(t, text, "# Google Analytics (catalog): Counts visits and reports how visitors find and use the site.\n    # Under this policy: category analytics (Analytics and performance).\n    - google-analytics\n")
 
 	again, err := New(resolved, Keys(testKey))
 	require.NoError(t, err)
@@ -311,11 +313,18 @@ func TestInventoryMemoryAtItsCaps(t *testing.T) {
 			inv.recordTags(fmt.Sprintf("/page%d/%s", p, long), now, obs, host, nil, false)
 		}
 	}
+	for i := range MaxInventoryCSPReports + 10 {
+		for j := range MaxExamplePaths {
+			key := cspKey{host: fmt.Sprintf("%0250d.example", i), directive: strings.Repeat("d", maxDirectiveBytes)}
+			inv.recordCSP(now, []cspReport{{key: key, disposition: DispositionReport, path: fmt.Sprintf("/c%d/%s", j, long)}})
+		}
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("inventory at its caps: %.1f MiB", float64(heap)/(1<<20))
 	assert.Less(t, heap, int64(16<<20))
 	assert.Positive(t, inv.dropped.Total())
+	assert.EqualValues(t, 10*MaxExamplePaths, inv.dropped.CSPReports)
 	runtime.KeepAlive(inv)
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/middleware/internal/htmlrewrite"
 	"github.com/consentgate/consent/store"
 )
@@ -40,6 +42,13 @@ type Middleware struct {
 	pages       *banner.Pages
 	catalog     *banner.Catalog
 	required    []consent.CategoryID
+
+	// The known third parties: what the catalog adds to the policy.
+	vendors *catalog.Resolved
+	// trackers is the effective tracker list: the policy's own trackers,
+	// then the catalog's (which lose to them). The matcher is built from
+	// it, and it is what a Content-Security-Policy has to allow.
+	trackers []consent.Tracker
 
 	// HTML rewriting.
 	matcher         *htmlrewrite.Matcher
@@ -117,7 +126,14 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 			return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
 		}
 	}
-	pages, err := banner.NewPages(policy)
+	if cfg.vendors == nil {
+		return nil, fmt.Errorf("%w: Catalog is nil: to use no catalog, give the policy \"catalog: none\"", ErrConfig)
+	}
+	vendors, err := cfg.vendors.Resolve(policy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
+	}
+	pages, err := banner.NewPages(policy, banner.WithVendors(pageVendors(policy, vendors)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -128,11 +144,11 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	for _, f := range cfg.languageFiles {
 		copts = append(copts, banner.LanguageFile(f))
 	}
-	catalog, err := banner.NewCatalog(policy, copts...)
+	texts, err := banner.NewCatalog(policy, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	bnr, err := banner.NewBanner(catalog, cfg.prefix, cfg.bannerTemplate)
+	bnr, err := banner.NewBanner(texts, cfg.prefix, cfg.bannerTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -142,7 +158,9 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		codec:           codec,
 		prefix:          cfg.prefix,
 		gpc:             cfg.gpc,
-		cookies:         newCookieIndex(policy),
+		cookies:         newCookieIndex(policy.Cookies, vendors.Cookies),
+		vendors:         vendors,
+		trackers:        append(slices.Clip(policy.Trackers), vendors.Trackers...),
 		undeclared:      cfg.undeclared,
 		log:             cfg.logger,
 		seen:            newOnceLog(cfg.logger, maxLoggedNames),
@@ -151,7 +169,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 		formTimeout:     formReadTimeout,
 		now:             cfg.now,
 		pages:           pages,
-		catalog:         catalog,
+		catalog:         texts,
 		required:        policy.RequiredCategories(),
 		beacons:         cfg.beacons,
 		banner:          bnr,
@@ -181,6 +199,7 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	if err := m.buildRewriter(&cfg); err != nil {
 		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
 	}
+	m.logCatalog(cfg.vendors)
 	if cfg.consentMode != nil {
 		if m.consentMode, err = newConsentMode(cfg.consentMode, m.catBit); err != nil {
 			return nil, fmt.Errorf("%w: GoogleConsentMode: %w", ErrConfig, err)
@@ -189,6 +208,26 @@ func New(policy *consent.Policy, opts ...Option) (*Middleware, error) {
 	return m, nil
 }
 
+// logCatalog warns at startup about what the catalog cannot do for the
+// policy: nothing, when it is off; and vendors that no visitor can grant,
+// when the policy has no category for their standard category.
+func (m *Middleware) logCatalog(c *catalog.Catalog) {
+	if m.vendors.Off {
+		m.log.Warn("consent: the policy turns the catalog off (catalog: none): only its own tracker and cookie declarations are enforced, not the catalog's known vendors",
+			"vendors", c.Len())
+		return
+	}
+	if n, summary := m.vendors.UnmappedSummary(); n > 0 {
+		m.log.Warn("consent: the policy has no category for some standard categories of the catalog: their vendors are blocked for every visitor, even after accept-all, until catalog.categories maps them",
+			"categories", summary, "vendors", n)
+	}
+}
+
+// Trackers returns the trackers the middleware enforces: the policy's own,
+// then those the catalog adds (Vendor set; Category consent.Unmapped for
+// the ones no visitor can grant). The slice is shared: do not modify it.
+func (m *Middleware) Trackers() []consent.Tracker { return m.trackers }
+
 // Policy returns the policy the middleware enforces.
 func (m *Middleware) Policy() *consent.Policy { return m.policy }
 
@@ -196,7 +235,7 @@ func (m *Middleware) Policy() *consent.Policy { return m.policy }
 func (m *Middleware) ReportOnly() bool { return m.reportOnly }
 
 // Inventory returns a copy of what the middleware has seen so far.
-func (m *Middleware) Inventory() *Inventory { return m.inv.snapshot(m.reportOnly) }
+func (m *Middleware) Inventory() *Inventory { return m.inventory() }
 
 // Prefix returns the path the consent endpoint is mounted under.
 func (m *Middleware) Prefix() string { return m.prefix }
@@ -223,6 +262,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		}
 		if _, ok := r.Header["If-None-Match"]; ok {
 			st.rw.revalidates = translateIfNoneMatch(r.Header, consentState(st.rw.plan(), v.Decided()))
+		}
+		if _, ok := r.Header["Range"]; ok && !mediaRequest(r) && m.rewrites(st.rw.plan()) {
+			// A range of a page that is rewritten would be bytes of the
+			// page as the handler wrote it, trackers included: the whole
+			// rewritten page (a 200, which HTTP allows) is sent instead.
+			delete(r.Header, "Range")
+			delete(r.Header, "If-Range")
 		}
 		defer st.rw.release()
 		next.ServeHTTP(st.rw.wrapped(), r)
@@ -281,28 +327,47 @@ func (m *Middleware) visitorConsent(r *http.Request, st *requestState) (v *conse
 	return v, renew
 }
 
-// buildRewriter translates the policy's trackers for the HTML rewriter and
-// the Content-Security-Policy.
+// unmappedBit is the category bit of consent.Unmapped: no visitor's
+// consent sets it (grantedBits maps only the policy's categories, of which
+// there are at most consent.MaxCategories = 63).
+const unmappedBit = 63
+
+// buildRewriter translates the effective trackers (the policy's own, then
+// the catalog's) for the HTML rewriter and the Content-Security-Policy.
 func (m *Middleware) buildRewriter(cfg *config) error {
 	mode := cfg.mode
 	m.catBit = make(map[consent.CategoryID]uint8, len(m.policy.Categories))
-	names := make([]string, len(m.policy.Categories))
+	names := make([]string, unmappedBit+1)
 	for i, c := range m.policy.Categories {
 		m.catBit[c.ID] = uint8(i)
 		m.allCats |= 1 << i
 		names[i] = string(c.ID)
 	}
-	// The effective tracker list: the matcher and the CSP's allow-lists
-	// are built from it, so that what the rewriter removes and what the
-	// browser refuses never disagree.
-	decls := m.policy.Trackers
-	trackers := make([]htmlrewrite.Tracker, 0, len(decls))
-	cspTrackers := make([]cspTracker, 0, len(decls))
-	for _, t := range decls {
-		bit := m.catBit[t.Category]
+	names = names[:len(m.policy.Categories)]
+	// The matcher and the CSP's allow-lists are built from the one
+	// effective list, so that what the rewriter removes and what the
+	// browser refuses never disagree. Of the catalog's vendors only those
+	// the policy uses belong in cspTrackers: the header stays small, and a
+	// vendor the site never loads is refused even once its category is
+	// granted (its reports name it, and the drafted policy adds it).
+	used := make(map[string]bool, len(m.vendors.Used))
+	for _, v := range m.vendors.Used {
+		used[v.ID] = true
+	}
+	trackers := make([]htmlrewrite.Tracker, 0, len(m.trackers))
+	cspTrackers := make([]cspTracker, 0, len(m.policy.Trackers)+len(used))
+	for _, t := range m.trackers {
+		bit, ok := m.catBit[t.Category]
+		if !ok {
+			bit = unmappedBit // consent.Unmapped, or a category that is none of the policy's
+			names = names[:unmappedBit+1]
+			names[unmappedBit] = string(consent.Unmapped)
+		}
 		m.trackerCats |= 1 << bit
 		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
-		cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
+		if t.Vendor == "" || used[t.Vendor] {
+			cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
+		}
 	}
 	if cfg.csp != CSPOff {
 		m.csp = newCSPPolicy(cfg.csp, m.prefix, cfg.cspSiteHosts, m.policy.Services, cspTrackers)

@@ -216,7 +216,7 @@ func TestDNTIsIgnored(t *testing.T) {
 }
 
 func TestGPC(t *testing.T) {
-	page := setsCookies("_ga", "_fbp", "ajs_id", "awc", "_uetsid")
+	page := setsCookies("_ga", "_fbp", "ajs_id", "awc", "_vwo_uuid")
 	request := func(m *Middleware, gpc string, c *http.Cookie) []string {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		if gpc != "" {
@@ -229,8 +229,8 @@ func TestGPC(t *testing.T) {
 		m.Handler(page).ServeHTTP(rec, req)
 		return setCookieNames(rec.Header())
 	}
-	everything := []string{"_ga", "_fbp", "ajs_id", "awc", "_uetsid"}
-	noSale := []string{"_ga", "_uetsid"} // targeting, tracking and partner refused
+	everything := []string{"_ga", "_fbp", "ajs_id", "awc", "_vwo_uuid"}
+	noSale := []string{"_ga", "_vwo_uuid"} // targeting, tracking and partner refused; optimization kept
 
 	t.Run("off by default: the signal changes nothing", func(t *testing.T) {
 		m, _ := newTestMiddleware(t)

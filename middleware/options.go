@@ -6,6 +6,7 @@ import (
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/banner"
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/store"
 )
 
@@ -41,6 +42,7 @@ type config struct {
 	pseudo          *store.Pseudonymizer
 	reportOnly      bool
 	reportBanner    bool
+	vendors         *catalog.Catalog
 	csp             CSPMode
 	cspSet          bool
 	cspSiteHosts    []string
@@ -57,6 +59,7 @@ func defaults() config {
 		beacons:         true,
 		language:        banner.DefaultLanguage,
 		settingsControl: true,
+		vendors:         catalog.Default(),
 		csp:             CSPEnforce,
 	}
 }
@@ -231,6 +234,14 @@ func ReportOnly(showBanner bool) Option {
 	return func(c *config) { c.reportOnly, c.reportBanner = true, showBanner }
 }
 
+// Catalog sets the catalog of known third parties that the middleware
+// enforces alongside the policy's own declarations, as the policy's
+// catalog settings (consent.CatalogSettings) say: their hosts are stripped
+// and their first-party cookies filtered and expired until the visitor
+// grants the category each falls under. A policy with "catalog: none" uses
+// no catalog. Default catalog.Default(), the built-in catalog.
+func Catalog(c *catalog.Catalog) Option { return func(cfg *config) { cfg.vendors = c } }
+
 // CSP sets whether the middleware adds its own Content-Security-Policy to
 // every response a browser could render as a document (HTML, XHTML, SVG,
 // XML, and any response of a missing, unknown or ambiguous type), built from
@@ -257,11 +268,14 @@ func ReportOnly(showBanner bool) Option {
 func CSP(mode CSPMode) Option { return func(c *config) { c.csp, c.cspSet = mode, true } }
 
 // CSPSiteHosts adds hosts the site serves its own content from besides its
-// own origin ('self'), such as a static CDN ("static.example.net"), to the
-// middleware's Content-Security-Policy, for every visitor. Each host also
-// covers its subdomains and any port. Third parties the site needs (fonts,
-// payment, maps) belong in the policy's Services instead, where the policy
-// page lists them. Default none: only the page's own origin.
+// own origin ('self'), such as a static CDN ("static.example.net") or its
+// other subdomains ("api.example.com"), to the middleware's
+// Content-Security-Policy, for every visitor. Each host also covers its
+// subdomains and any port, so "example.com" allows every subdomain —
+// including one that is a tracker's alias (CNAME): name the hosts. Third
+// parties the site needs (fonts, payment, maps) belong in the policy's
+// Services instead, where the policy page lists them. Default none: only
+// the page's own origin.
 func CSPSiteHosts(hosts ...string) Option {
 	return func(c *config) { c.cspSiteHosts = append(c.cspSiteHosts, hosts...) }
 }

@@ -46,13 +46,9 @@ func hostilePolicy() *consent.Policy {
 	p.Categories[1].Name = "Analytics " + xssScript
 	p.Categories[1].Description = xssAttr
 	p.Categories[2].Description = xssURL
-	for i := range p.Cookies {
-		if p.Cookies[i].Name == "_ga" {
-			p.Cookies[i].Purpose = xssAttr
-			p.Cookies[i].Provider = xssScript
-		}
-	}
-	p.Trackers[0].Name = xssAttr
+	p.Cookies = append(p.Cookies, consent.Cookie{Name: "_ga", Category: consent.Analytics, Purpose: xssAttr, Provider: xssScript})
+	p.Trackers = append(p.Trackers, consent.Tracker{Name: xssAttr, Category: consent.Analytics, Purpose: xssScript, Docs: xssURL,
+		Hosts: []string{"stats.example.net"}})
 	p.Texts = map[string]string{
 		"banner.title":       xssScript,
 		"banner.notice":      xssAttr,

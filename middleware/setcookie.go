@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,30 +13,82 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// cookieIndex finds a cookie's declaration: exact names by map, patterns in
-// table order.
+// cookieIndex finds a cookie's declaration: the policy's own declarations
+// first (exact names, then patterns in table order), then the catalog's
+// (likewise), so that the site's word wins.
 type cookieIndex struct {
-	policy *consent.Policy
-	exact  map[string]consent.Cookie
+	tiers [2]cookieTier
 }
 
-func newCookieIndex(p *consent.Policy) cookieIndex {
-	idx := cookieIndex{policy: p, exact: make(map[string]consent.Cookie, len(p.Cookies))}
-	for _, c := range p.Cookies {
-		if !strings.Contains(c.Name, "*") {
-			if _, dup := idx.exact[c.Name]; !dup {
-				idx.exact[c.Name] = c
+// cookieTier is one table of declarations. Patterns are bucketed by their
+// literal prefix (up to the first '*'): a name probes only the buckets of
+// its own prefixes, so hundreds of catalog patterns cost a few map
+// lookups, not hundreds of glob matches.
+type cookieTier struct {
+	exact    map[string]consent.Cookie
+	prefixed map[string][]int // literal prefix → indexes into patterns, table order
+	lens     []int            // the prefix lengths present, ascending
+	patterns []consent.Cookie
+}
+
+func newCookieIndex(own, catalog []consent.Cookie) cookieIndex {
+	return cookieIndex{tiers: [2]cookieTier{newCookieTier(own), newCookieTier(catalog)}}
+}
+
+func newCookieTier(decls []consent.Cookie) cookieTier {
+	t := cookieTier{exact: make(map[string]consent.Cookie, len(decls)), prefixed: make(map[string][]int)}
+	for _, c := range decls {
+		star := strings.IndexByte(c.Name, '*')
+		if star < 0 {
+			if _, dup := t.exact[c.Name]; !dup {
+				t.exact[c.Name] = c
+			}
+			continue
+		}
+		prefix := c.Name[:star]
+		if _, ok := t.prefixed[prefix]; !ok {
+			t.lens = append(t.lens, len(prefix))
+		}
+		t.prefixed[prefix] = append(t.prefixed[prefix], len(t.patterns))
+		t.patterns = append(t.patterns, c)
+	}
+	slices.Sort(t.lens)
+	t.lens = slices.Compact(t.lens)
+	return t
+}
+
+func (idx *cookieIndex) lookup(name string) (consent.Cookie, bool) {
+	for i := range idx.tiers {
+		if c, ok := idx.tiers[i].lookup(name); ok {
+			return c, true
+		}
+	}
+	return consent.Cookie{}, false
+}
+
+func (t *cookieTier) lookup(name string) (consent.Cookie, bool) {
+	if c, ok := t.exact[name]; ok {
+		return c, true
+	}
+	best := -1
+	for _, n := range t.lens {
+		if n > len(name) {
+			break
+		}
+		for _, i := range t.prefixed[name[:n]] {
+			if best >= 0 && i >= best {
+				break
+			}
+			if consent.MatchCookieName(t.patterns[i].Name, name) {
+				best = i
+				break
 			}
 		}
 	}
-	return idx
-}
-
-func (idx cookieIndex) lookup(name string) (consent.Cookie, bool) {
-	if c, ok := idx.exact[name]; ok {
-		return c, true
+	if best < 0 {
+		return consent.Cookie{}, false
 	}
-	return idx.policy.CookieDeclaration(name)
+	return t.patterns[best], true
 }
 
 // cookieAllowed decides one cookie name for a visitor, and names the
@@ -123,47 +176,103 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path st
 // a response head larger than browsers and proxies accept.
 const maxExpired = 180
 
-// expireRefused adds a deleting Set-Cookie for each declared cookie that the
-// browser sent but whose category the visitor has not granted, up to
-// maxExpired: withdrawing consent removes what was set while it was given.
-func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Consent) {
+// maxExpiryLines bounds the deleting Set-Cookie lines of one response (a
+// name can take several: two domains, a few paths).
+const maxExpiryLines = 2 * maxExpired
+
+// maxExpiryPaths bounds the paths a cookie of unknown path is expired on.
+const maxExpiryPaths = 4
+
+// expireRefused adds deleting Set-Cookie lines for each cookie the browser
+// sent whose category the visitor has not granted, so that withdrawing
+// consent removes what was set while it was given: every declared cookie of
+// a refused category and, with undeclared (on the response to a decision),
+// every undeclared cookie that the undeclared rule refuses too — the site's
+// own undeclared cookies included, which is why they should be declared.
+//
+// A request says nothing of a cookie's domain or path, only that the
+// browser sent it here: unless declared, a cookie is expired host-only and
+// on the registrable domain, on "/" and on each ancestor of the request
+// path (where a script may have set it, "/blog" for /blog/post), up to
+// maxExpiryPaths. Bounded by maxExpired names and maxExpiryLines lines.
+func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Consent, undeclared bool) {
 	lines := r.Header["Cookie"]
 	if len(lines) == 0 {
 		return
 	}
 	var done map[string]bool
+	var paths []string
+	budget := maxExpiryLines
 	for _, line := range lines {
 		for part := range strings.SplitSeq(line, ";") {
 			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if name == "" || name == m.codec.Name() || done[name] {
+			if name == "" || name == m.codec.Name() || done[name] || len(name) > maxNameBytes {
 				continue
 			}
-			if len(done) >= maxExpired {
+			if len(done) >= maxExpired || budget <= 0 {
 				return
 			}
-			decl, ok := m.cookies.lookup(name)
-			if !ok || v.Allowed(decl.Category) {
-				continue
-			}
-			if cat, _ := m.policy.Category(decl.Category); cat.Required {
+			decl, declared := m.cookies.lookup(name)
+			switch {
+			case declared:
+				if v.Allowed(decl.Category) {
+					continue
+				}
+				if cat, _ := m.policy.Category(decl.Category); cat.Required {
+					continue
+				}
+			case !undeclared || m.undeclaredAllowed(v):
 				continue
 			}
 			if done == nil {
 				done = make(map[string]bool)
 			}
 			done[name] = true
-			for _, c := range expiryCookies(name, decl, r.Host) {
-				h.Add("Set-Cookie", c.String())
+			at := []string{decl.Path}
+			if decl.Path == "" {
+				if paths == nil {
+					paths = ancestorPaths(r.URL.Path, maxExpiryPaths)
+				}
+				at = paths
+			}
+			for _, path := range at {
+				for _, c := range expiryCookies(name, decl, path, r.Host) {
+					if line := c.String(); line != "" && budget > 0 { // "": not a valid cookie name
+						h.Add("Set-Cookie", line)
+						budget--
+					}
+				}
 			}
 		}
 	}
 }
 
-// expiryCookies returns the cookies that delete name: on the declared
-// domain, or else both host-only and on the registrable domain, where
-// analytics scripts usually set theirs.
-func expiryCookies(name string, decl consent.Cookie, host string) []*http.Cookie {
-	path := decl.Path
+// undeclaredAllowed is the undeclared rule (UndeclaredCategory) for v.
+func (m *Middleware) undeclaredAllowed(v *consent.Consent) bool {
+	if m.undeclared != "" {
+		return v.Allowed(m.undeclared)
+	}
+	return m.grantsAll(v)
+}
+
+// ancestorPaths returns "/" and the ancestors of a request path, shortest
+// first, up to max: "/blog/2026/post" gives "/", "/blog", "/blog/2026".
+// The path itself counts as well when it ends in "/" ("/blog/" gives "/"
+// and "/blog"), as a cookie's default path is the request's directory.
+func ancestorPaths(p string, max int) []string {
+	out := []string{"/"}
+	for i := 1; i < len(p) && len(out) < max; i++ {
+		if p[i] == '/' {
+			out = append(out, p[:i])
+		}
+	}
+	return out
+}
+
+// expiryCookies returns the cookies that delete name on path: on the
+// declared domain, or else both host-only and on the registrable domain,
+// where analytics scripts usually set theirs.
+func expiryCookies(name string, decl consent.Cookie, path, host string) []*http.Cookie {
 	if path == "" {
 		path = "/"
 	}

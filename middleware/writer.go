@@ -125,10 +125,10 @@ func (rw *responseWriter) startSniff() bool {
 		status = http.StatusOK
 	}
 	h := rw.w.Header()
-	if _, typed := h["Content-Type"]; typed || !bodyAllowed(status) || status == http.StatusPartialContent {
+	if !needsSniff(h) || !bodyAllowed(status) || status == http.StatusPartialContent {
 		return false
 	}
-	if h.Get("Content-Range") != "" || !rw.m.rewrites(rw.plan()) {
+	if !rw.m.rewrites(rw.plan()) {
 		return false
 	}
 	rw.sniffing = true
@@ -159,17 +159,26 @@ func (rw *responseWriter) sniff(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// endSniff sets the Content-Type detected from the body's first bytes, as
-// net/http would, and commits.
+// endSniff sets the Content-Type detected from the body's first bytes and
+// commits. Without a Content-Type it sets what net/http would set; over an
+// unknown one ("*/*", …) only HTML, which the browser would sniff too, and
+// without a charset, which the page's own <meta charset> then gives.
 func (rw *responseWriter) endSniff(start []byte) {
 	rw.sniffing = false
 	if len(start) > 0 {
-		rw.w.Header().Set("Content-Type", http.DetectContentType(start))
+		detected := http.DetectContentType(start)
+		h := rw.w.Header()
+		if _, typed := h["Content-Type"]; !typed {
+			h.Set("Content-Type", detected)
+		} else if mediaType([]string{detected}) == "text/html" {
+			h.Set("Content-Type", "text/html")
+		}
 	}
 	rw.commit()
 }
 
-// flushSniffed ends sniffing early (a Flush or the end of the body).
+// flushSniffed ends sniffing at the end of the body: the type is then
+// decided on what there is, as net/http does.
 func (rw *responseWriter) flushSniffed() error {
 	held := rw.sniffed
 	rw.sniffed = nil
@@ -203,7 +212,7 @@ func (rw *responseWriter) commit() {
 	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
-		m.expireRefused(h, rw.req, rw.consent)
+		m.expireRefused(h, rw.req, rw.consent, false)
 		undeclareCookieTrailer(h)
 	}
 	if rw.renew != nil {
@@ -236,10 +245,7 @@ func (rw *responseWriter) commit() {
 // HTML page, with a body, not a range, in an encoding the middleware can
 // decode, and the visitor's consent changes something in it.
 func (rw *responseWriter) startRewrite(h http.Header) {
-	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(h.Get("Content-Type")) {
-		return
-	}
-	if h.Get("Content-Range") != "" {
+	if !bodyAllowed(rw.status) || rw.status == http.StatusPartialContent || !isHTML(mediaType(h["Content-Type"])) {
 		return
 	}
 	m := rw.m
@@ -264,8 +270,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		return
 	}
 	// The body will differ from what the handler wrote, and from what
-	// another visitor gets.
+	// another visitor gets. A Content-Range on a 200 means nothing (a
+	// range is a 206), and is wrong for the rewritten body.
 	keepFromSharedCaches(h)
+	h.Del("Content-Range")
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
 	tieValidators(h, consentState(p, rw.consent.Decided()))
@@ -433,9 +441,10 @@ func (rw *responseWriter) release() {
 
 func (rw *responseWriter) flush() error {
 	if rw.sniffing {
-		if err := rw.flushSniffed(); err != nil {
-			return err
-		}
+		// Held until 512 bytes or the end, whatever the flushes: a reverse
+		// proxy flushes after every read, and a type decided on the first
+		// few bytes of a page would let it through unread.
+		return nil
 	}
 	rw.commit()
 	if rw.debug != nil && !rw.debug.overflow {

@@ -16,6 +16,9 @@
 //	consent-proxy [serve] [flags]
 //	consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
 //	consent-proxy inventory draft [-admin URL] [-o FILE]
+//	consent-proxy catalog search TERM
+//	consent-proxy catalog show [-policy FILE] VENDOR
+//	consent-proxy catalog check [-policy FILE] [-consent C] URL
 //
 // The flags (each also read from the environment variable in brackets and
 // from the key of the same name in the -config file; a flag wins over a
@@ -110,13 +113,38 @@
 // defaults to CONSENT_ADMIN, then to http://127.0.0.1:9090. An unreachable
 // proxy or an answer other than a drafted policy fails with exit status 1.
 // The draft is the running -policy plus every cookie and host it did not
-// declare: those the built-in declarations know with their category, the
-// others with the category "undecided", which the policy loader refuses,
+// declare: those of a catalog vendor name the vendor under catalog.uses
+// (with a comment giving its purpose and the category it falls under), the
+// others get the category "undecided", which the policy loader refuses,
 // naming each, until a real category is chosen or the entry is removed:
 //
 //	consent-proxy inventory draft -o policy.yaml
 //	$EDITOR policy.yaml   # replace every "category: undecided"
 //	consent-proxy -policy policy.yaml ...   # without -report-only
+//
+// # The catalog of known third parties
+//
+// Every policy uses the built-in catalog of known third parties unless it
+// says "catalog: none" (see the README). The catalog commands read it
+// without a running proxy; -policy defaults to CONSENT_POLICY, then to the
+// built-in policy.
+//
+// catalog search lists the vendors whose ID, name, company, standard
+// category or a host contains TERM, one per line, tab-separated: ID, name,
+// standard category, hosts and URL prefixes (comma-separated); exit status
+// 1 when none matches. catalog show prints one vendor in full: company,
+// purpose, standard category and the category of the policy it falls
+// under (or why it is not applied), docs link, hosts, URL prefixes, cookies
+// with lifetime and party, and embed; exit status 1 for an unknown ID.
+// catalog check says which tracker a URL belongs to (a catalog vendor, the
+// policy's own tracker, or none), its category under the policy, and
+// whether -consent (undecided, reject-all, accept-all or category IDs,
+// comma-separated; default undecided) allows it: exit status 0 when
+// allowed, 1 when blocked, so that scripts can test it:
+//
+//	consent-proxy catalog search hotjar
+//	consent-proxy catalog show -policy policy.yaml hotjar
+//	consent-proxy catalog check -policy policy.yaml -consent analytics https://static.hotjar.com/c/hotjar-1.js || echo blocked
 //
 // A bad or missing setting is reported on one line naming its flag, with
 // exit status 2, before the proxy listens. Upstream sees its own Host and

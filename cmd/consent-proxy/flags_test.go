@@ -68,7 +68,7 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 		{name: "unknown flag", args: withKeys("-upstream", up, "-nope"), want: "consent-proxy: flag provided but not defined: -nope"},
 		{name: "flag without value", args: withKeys("-upstream"), want: "consent-proxy: flag needs an argument: -upstream"},
 		{name: "stray argument", args: withKeys("-upstream", up, "extra"), want: `consent-proxy: unexpected argument "extra"`},
-		{name: "unknown command", args: []string{"ledgers", "export"}, want: `consent-proxy: unknown command "ledgers" (commands: inventory, ledger, serve)`},
+		{name: "unknown command", args: []string{"ledgers", "export"}, want: `consent-proxy: unknown command "ledgers" (commands: catalog, inventory, ledger, serve)`},
 		{name: "serve command checks flags", args: []string{"serve", "-upstream", up}, want: "consent-proxy: -hash-key: required"},
 
 		{name: "ledger scheme", args: withKeys("-upstream", up, "-ledger", "mysql://u:secret@db/x"),

@@ -201,10 +201,11 @@ func draftUsage(w io.Writer) {
 
 Fetches the policy a running consent-proxy drafts from what it has seen
 (GET <admin>/inventory?format=policy): the -policy it runs with, plus every
-cookie and third-party host it saw undeclared. Those the built-in
-declarations know come with their category; the others have the category
-"undecided", which the policy loader refuses until each is given a real one
-or removed.
+cookie and third-party host it saw that the policy does not declare. Those
+of a vendor of the catalog of known third parties name the vendor under
+catalog.uses, with a comment giving its purpose and category; the others
+have the category "undecided", which the policy loader refuses until each
+is given a real one or removed.
 
   -admin URL   the proxy's -admin address, host:port or an http(s) URL
                (default: CONSENT_ADMIN, else http://127.0.0.1:9090)

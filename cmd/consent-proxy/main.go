@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/consentgate/consent/catalog"
 	"github.com/consentgate/consent/store"
 )
 
@@ -51,6 +52,9 @@ type env struct {
 	// tests shorten them to see a slow client cut off in a second rather
 	// than in minutes.
 	timeouts *serverTimeouts
+	// catalog, when set, replaces the built-in catalog of the catalog
+	// commands: tests give them a small one of their own.
+	catalog *catalog.Catalog
 }
 
 // commands are the subcommands, named by the first argument when it is not
@@ -59,6 +63,7 @@ var commands = map[string]func(ctx context.Context, args []string, e env) int{
 	"serve":     serve,
 	"ledger":    ledgerCommand,
 	"inventory": inventoryCommand,
+	"catalog":   catalogCommand,
 }
 
 // run dispatches to a subcommand and returns the exit status. The context

@@ -172,3 +172,38 @@ func TestForwardedHeadersReachUpstream(t *testing.T) {
 		})
 	}
 }
+
+// The proxy sends its own Content-Security-Policy as -csp says, next to the
+// site's, built from the visitor's consent.
+func TestCSPThroughTheProxy(t *testing.T) {
+	for _, tc := range []struct {
+		args         []string
+		header, none string
+	}{
+		{nil, "Content-Security-Policy", "Content-Security-Policy-Report-Only"},
+		{[]string{"-csp", "report"}, "Content-Security-Policy-Report-Only", "Content-Security-Policy"},
+		{[]string{"-csp", "off"}, "", "Content-Security-Policy"},
+		{[]string{"-csp-site-hosts", "static.example.net"}, "Content-Security-Policy", "Content-Security-Policy-Report-Only"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			p := startSite(t, tc.args...)
+			c := newVisitor(t)
+			resp, _ := get(t, c, p.URL+"/", nil)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Empty(t, resp.Header.Values(tc.none))
+			if tc.header == "" {
+				assert.Empty(t, resp.Header.Values("Reporting-Endpoints"))
+				return
+			}
+			undecided := resp.Header.Get(tc.header)
+			assert.True(t, strings.HasPrefix(undecided, "default-src 'self'"), undecided)
+			assert.NotContains(t, undecided, "google-analytics.com", "no tracker before consent")
+			assert.Equal(t, strings.Contains(strings.Join(tc.args, " "), "static.example.net"), strings.Contains(undecided, " static.example.net:* "))
+			assert.Equal(t, `consentgate="/consent/csp-report"`, resp.Header.Get("Reporting-Endpoints"))
+
+			decide(t, c, p.URL, "accept-all")
+			resp, _ = get(t, c, p.URL+"/", nil)
+			assert.Contains(t, resp.Header.Get(tc.header), " google-analytics.com:* *.google-analytics.com:* ", "granted trackers")
+		})
+	}
+}

@@ -152,6 +152,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: consent-proxy [serve] [flags]
        consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
        consent-proxy inventory draft [-admin URL] [-o FILE]
+       consent-proxy catalog search TERM | show [-policy FILE] VENDOR | check [-policy FILE] [-consent C] URL
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a
@@ -166,5 +167,5 @@ file.
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, "\n`consent-proxy ledger export -h` and `consent-proxy inventory draft -h` list the flags of those commands.\n")
+	fmt.Fprint(w, "\n`consent-proxy ledger export -h`, `consent-proxy inventory draft -h` and `consent-proxy catalog -h` list the flags of those commands.\n")
 }

@@ -45,7 +45,7 @@ func parse(r io.Reader) map[string]*result {
 				continue
 			}
 			switch unit := f[i+1]; unit {
-			case "consents/s", "p50-ms", "p99-ms":
+			case "consents/s", "p50-ms", "p99-ms", "heap-MiB", "reports/s", "catalog-ratio":
 				if r.extra == nil {
 					r.extra = map[string]float64{}
 				}
@@ -98,6 +98,34 @@ func main() {
 		}
 		fmt.Println()
 	}
+	if get("BenchmarkRewriteCatalogPaired/50KB") != nil || get("BenchmarkMatcherFromCatalog") != nil || get("BenchmarkCatalogParse") != nil {
+		printed = true
+		fmt.Println("The catalog of known third parties (targets: rewriter ≥ 0.95× today's 17 vendors; matcher ≤ 20 ms; catalog ≤ 2 MiB)")
+		for _, size := range []string{"50KB", "500KB", "5MB"} {
+			few, all, pair := get("BenchmarkRewriteCatalog/"+size+"/vendors17"), get("BenchmarkRewriteCatalog/"+size+"/catalog"),
+				get("BenchmarkRewriteCatalogPaired/"+size)
+			if pair == nil {
+				continue
+			}
+			ratio := pair.extra["catalog-ratio"]
+			line := fmt.Sprintf("  %-6s whole catalog / 17 vendors, median of paired runs: %.3f×", size, ratio)
+			if few != nil && all != nil {
+				line += fmt.Sprintf(" (separately: %.0f and %.0f MB/s)", all.mbS, few.mbS)
+			}
+			fmt.Printf("%s  %s\n", line, ok(ratio >= 0.95))
+		}
+		if r, base := get("BenchmarkInlineScriptCatalog"), get("BenchmarkInlineScript"); r != nil && base != nil {
+			fmt.Printf("  64 KiB inline script full of .com hosts, whole catalog: %.0f MB/s (a script without hosts, 10 trackers: %.0f MB/s)\n", r.mbS, base.mbS)
+		}
+		if r := get("BenchmarkMatcherFromCatalog"); r != nil {
+			fmt.Printf("  matcher from the catalog (Resolve + NewMatcher): %.1f ms  %s\n", r.nsOp/1e6, ok(r.nsOp <= 20e6))
+		}
+		if r := get("BenchmarkCatalogParse"); r != nil {
+			mib := r.extra["heap-MiB"]
+			fmt.Printf("  catalog in memory: %.2f MiB (parsed once per process in %.0f ms)  %s\n", mib, r.nsOp/1e6, ok(mib <= 2))
+		}
+		fmt.Println()
+	}
 	if get("BenchmarkHTMLResponse/50KB/middleware") != nil {
 		printed = true
 		fmt.Println("HTML page through the middleware, undecided visitor (target: ≤ 3 allocations per response in steady state)")
@@ -127,6 +155,20 @@ func main() {
 		}
 		fmt.Println()
 	}
+	if get("BenchmarkCSPHeader/response/undecided/off") != nil {
+		printed = true
+		fmt.Println("Content-Security-Policy on a 2 KB HTML page, undecided (rewritten) and accepted (passed unchanged) (target: ≤ 50 ns and 0 allocations added)")
+		for _, visitor := range []string{"undecided", "accepted"} {
+			off, on := get("BenchmarkCSPHeader/response/"+visitor+"/off"), get("BenchmarkCSPHeader/response/"+visitor+"/enforce")
+			if off == nil || on == nil {
+				continue
+			}
+			fmt.Printf("  %-9s CSP off %7.0f ns %3.0f allocs, enforce %7.0f ns %3.0f allocs: %.3f×, %+.0f ns, %+.0f allocs  %s\n", visitor,
+				off.nsOp, off.allocsOp, on.nsOp, on.allocsOp, on.nsOp/off.nsOp, on.nsOp-off.nsOp, on.allocsOp-off.allocsOp,
+				ok(on.nsOp-off.nsOp <= 50 && on.allocsOp == off.allocsOp))
+		}
+		fmt.Println()
+	}
 	if get("BenchmarkConsentPOST/sqlite/c1") != nil {
 		printed = true
 		fmt.Println("Consent POSTs through the endpoint with a ledger (target at c64: ≥ 2,000/s, p99 ≤ 50 ms)")
@@ -143,6 +185,18 @@ func main() {
 				}
 				fmt.Printf("  %-10s %-5s %12.0f %9.1f %9.1f  %s\n", be, c, r.extra["consents/s"], r.extra["p50-ms"], r.extra["p99-ms"], target)
 			}
+		}
+		fmt.Println()
+	}
+	if uri, batch := get("BenchmarkCSPReport/csp-report"), get("BenchmarkCSPReport/reports+json"); uri != nil && batch != nil {
+		printed = true
+		fmt.Println("CSP violation reports through the report endpoint, all cores (target: ≥ 5,000 reports/s, each format)")
+		fmt.Printf("  %-40s %12s %10s %8s  %s\n", "format", "reports/s", "B/op", "allocs", "target")
+		for _, r := range []struct {
+			name string
+			res  *result
+		}{{"application/csp-report, 1 a request", uri}, {"application/reports+json, 10 a request", batch}} {
+			fmt.Printf("  %-40s %12.0f %10.0f %8.0f  %s\n", r.name, r.res.extra["reports/s"], r.res.bytesOp, r.res.allocsOp, ok(r.res.extra["reports/s"] >= 5000))
 		}
 		fmt.Println()
 	}

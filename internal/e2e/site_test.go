@@ -155,6 +155,7 @@ type site struct {
 	cspReports recorder
 	csp        string // Content-Security-Policy of the pages, if any
 	nonce      string // nonce of the pages' own inline scripts
+	mw         *middleware.Middleware
 }
 
 // siteOption configures a test site.
@@ -192,6 +193,7 @@ func newSite(t *testing.T, opts ...siteOption) *site {
 	mwOpts := append([]middleware.Option{middleware.Keys(keys...), middleware.InsecureDev(), middleware.Logger(logger)}, cfg.mw...)
 	mw, err := middleware.New(testPolicy(), mwOpts...)
 	require.NoError(t, err)
+	s.mw = mw
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.page("Home"))

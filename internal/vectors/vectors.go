@@ -170,8 +170,12 @@ var all = []Vector{
 
 	// Top-level pages only.
 	{Name: "speculation-rules", Directive: "default-src", Host: dclick, Top: true,
-		Beyond: "a speculation-rules prefetch is a navigation request: no fetch directive governs it",
+		Beyond: "a speculation-rules prefetch is a navigation request, which no fetch directive governs (the rewriter removes these rules when they name a refused tracker)",
 		Head:   `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["{U}/p.html"]}]}</script>`},
+	{Name: "speculation-rules-injected", Directive: "default-src", Host: dclick, Top: true,
+		Beyond: "rules a script adds at run time, with a host built from pieces: neither the rewriter nor a CSP can stop their prefetch",
+		Body: `<script>var r=document.createElement("script");r.type="speculationrules";` +
+			`r.textContent=JSON.stringify({prefetch:[{source:"list",urls:["https://stats.g.double"+"click.net/cg-{N}/p.html"]}]});document.head.appendChild(r);</script>`},
 	{Name: "link-icon", Directive: "img-src", Host: clarity, Top: true, Head: `<link rel="icon" href="{U}/favicon.ico">`},
 	{Name: "link-manifest", Directive: "manifest-src", Host: segment, Top: true, Head: `<link rel="manifest" href="{U}/app.webmanifest">`},
 }

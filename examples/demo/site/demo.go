@@ -15,6 +15,7 @@ import (
 // Demo is the running site and its fake third parties.
 type Demo struct {
 	handler  http.Handler
+	mw       *middleware.Middleware
 	hits     *hitLog
 	trackers []*fakeTracker
 }
@@ -57,6 +58,7 @@ func New(logger *slog.Logger, keys []store.KeyPair, withTrackers, debug bool, le
 		d.Close()
 		return nil, err
 	}
+	d.mw = mw
 	s := &site{mw: mw, hits: d.hits, tags: newTagSnippets(origins), ledger: ledger, log: logger}
 	d.handler = s.routes()
 	return d, nil
@@ -71,6 +73,10 @@ func (d *Demo) Close() {
 
 // Handler is the site, wrapped by the consent middleware.
 func (d *Demo) Handler() http.Handler { return d.handler }
+
+// Middleware is the consent middleware the site runs (for tests: see
+// package consenttest).
+func (d *Demo) Middleware() *middleware.Middleware { return d.mw }
 
 // Tracker describes one running fake third party.
 type Tracker struct {

@@ -41,14 +41,18 @@ type Matcher struct {
 	slds     map[string]struct{}  // last two labels of every pattern host
 	cats     uint64               // union of the category bits
 
-	// Inline text matching: every pattern is indexed by the last label of
-	// its host (its "TLD"); the scan anchors on '.' followed by a known
-	// last label and verifies the candidates backwards.
-	pats     []textPat
-	tld      map[string][]int32
-	tldFirst [256]bool
-	tldLens  uint64 // bit n set: some last label has length n (n < 64)
-	tldMax   int
+	// Inline text matching: every pattern is indexed by the last two
+	// labels of its host ("google-analytics.com"); the scan anchors on '.'
+	// followed by a known last label, reads the label before the dot and
+	// verifies only the candidates of those two labels. (Keyed by the last
+	// label alone, every ".com" of a script would verify hundreds of
+	// catalog hosts.)
+	pats []textPat
+	text map[string][]int32 // last two labels → candidates, most specific first
+	// tldLens[c] bit n: some last label starts with byte c and has
+	// length n (n < 64); a cheap filter for the '.'s of a script.
+	tldLens [256]uint64
+	tldMax  int
 }
 
 type hostRule struct {
@@ -75,7 +79,7 @@ func NewMatcher(trackers []Tracker) (*Matcher, error) {
 		trackers: make([]Tracker, len(trackers)),
 		hosts:    make(map[string]*hostRule),
 		slds:     make(map[string]struct{}),
-		tld:      make(map[string][]int32),
+		text:     make(map[string][]int32),
 	}
 	copy(m.trackers, trackers)
 	for i := range m.trackers {
@@ -116,10 +120,10 @@ func NewMatcher(trackers []Tracker) (*Matcher, error) {
 	})
 	for i, p := range m.pats {
 		last := p.host[strings.LastIndexByte(p.host, '.')+1:]
-		m.tld[last] = append(m.tld[last], int32(i))
-		m.tldFirst[last[0]] = true
+		key := lastTwoLabels(p.host)
+		m.text[key] = append(m.text[key], int32(i))
 		if len(last) < 64 {
-			m.tldLens |= 1 << len(last)
+			m.tldLens[last[0]] |= 1 << len(last)
 		}
 		if len(last) > m.tldMax {
 			m.tldMax = len(last)
@@ -144,14 +148,18 @@ func (m *Matcher) add(host, path string, t *Tracker) {
 	} else {
 		r.paths = append(r.paths, pathRule{path: path, t: t})
 	}
-	sld := host
+	m.slds[lastTwoLabels(host)] = struct{}{}
+	m.pats = append(m.pats, textPat{host: host, path: path, t: t})
+}
+
+// lastTwoLabels returns "b.c" of "a.b.c" (a host with at least one dot).
+func lastTwoLabels(host string) string {
 	if d := strings.LastIndexByte(host, '.'); d >= 0 {
 		if d2 := strings.LastIndexByte(host[:d], '.'); d2 >= 0 {
-			sld = host[d2+1:]
+			return host[d2+1:]
 		}
 	}
-	m.slds[sld] = struct{}{}
-	m.pats = append(m.pats, textPat{host: host, path: path, t: t})
+	return host
 }
 
 func stripScheme(s string) string {
@@ -442,7 +450,6 @@ func (m *Matcher) matchText(text []byte, granted uint64) (*Tracker, string) {
 	if m == nil || m.cats&^granted == 0 {
 		return nil, ""
 	}
-	var lb [64]byte
 	i := 0
 	for {
 		j := bytes.IndexByte(text[i:], '.')
@@ -451,7 +458,11 @@ func (m *Matcher) matchText(text []byte, granted uint64) (*Tracker, string) {
 		}
 		d := i + j
 		i = d + 1
-		if d+1 >= len(text) || !m.tldFirst[lower(text[d+1])] {
+		if d+1 >= len(text) {
+			continue
+		}
+		lens := m.tldLens[lower(text[d+1])]
+		if lens == 0 {
 			continue
 		}
 		k := d + 1
@@ -463,31 +474,70 @@ func (m *Matcher) matchText(text []byte, granted uint64) (*Tracker, string) {
 			k++
 		}
 		n := k - d - 1
-		if n > m.tldMax || n >= 64 || m.tldLens&(1<<n) == 0 {
+		if n > m.tldMax || n >= 64 || lens&(1<<n) == 0 {
 			continue
 		}
 		if k < len(text) && isLabelByte[text[k]] {
 			continue
 		}
-		for x := 0; x < n; x++ {
-			lb[x] = lower(text[d+1+x])
+		// The label before the dot, read backwards; a host is at most 253
+		// bytes, and an escape of '/' before it adds at most 5.
+		s := d
+		for s > 0 && d-s <= maxTextLabel && isLabelByte[text[s-1]] {
+			s--
 		}
-		cands, ok := m.tld[string(lb[:n])]
-		if !ok {
+		if s == d || d-s > maxTextLabel {
 			continue
 		}
-		for _, ci := range cands {
-			p := &m.pats[ci]
-			if !verifyText(text, k, p) {
+		if t, host, decided := m.textCandidates(text, s, d, k, granted); decided {
+			if t != nil {
+				return t, host
+			}
+			continue
+		}
+		// "%2Fgoogle-analytics.com", "\x2F…", "\u002F…": the escape's
+		// "2F" is part of the label run; the host may start after it.
+		for e := s; e+2 < d; e++ {
+			if text[e] != '2' || lower(text[e+1]) != 'f' {
 				continue
 			}
-			// The most specific pattern at this position decides.
-			if granted&(1<<p.t.Category) == 0 {
-				return p.t, p.host
+			if !(e > s && (text[e-1] == 'x' || text[e-1] == '0') || e == s && e > 0 && text[e-1] == '%') {
+				continue
 			}
-			break
+			if t, host, decided := m.textCandidates(text, e+2, d, k, granted); decided {
+				if t != nil {
+					return t, host
+				}
+				break
+			}
 		}
 	}
+}
+
+// maxTextLabel bounds the label run read before a dot in MatchText.
+const maxTextLabel = 253 + 5
+
+// textCandidates verifies the patterns whose last two labels are
+// text[s:d] '.' text[d+1:k]: decided is set when one of them occurs at k,
+// and t is that most specific one when its category is not granted.
+func (m *Matcher) textCandidates(text []byte, s, d, k int, granted uint64) (t *Tracker, host string, decided bool) {
+	var kb [maxTextLabel + 1 + 64]byte
+	key := kb[:0]
+	for _, c := range text[s:k] {
+		key = append(key, lower(c))
+	}
+	for _, ci := range m.text[string(key)] {
+		p := &m.pats[ci]
+		if !verifyText(text, k, p) {
+			continue
+		}
+		// The most specific pattern at this position decides.
+		if granted&(1<<p.t.Category) == 0 {
+			return p.t, p.host, true
+		}
+		return nil, "", true
+	}
+	return nil, "", false
 }
 
 // verifyText checks that pattern p ends its host part at text[k].

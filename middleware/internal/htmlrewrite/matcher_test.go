@@ -240,3 +240,55 @@ func assertMatch(t *testing.T, tr *Tracker, ok bool, want string) {
 	require.True(t, ok)
 	assert.Equal(t, want, tr.Name)
 }
+
+// naiveMatchText is MatchText's definition, position by position: at each
+// end of a label run, the most specific verified pattern decides.
+func naiveMatchText(m *Matcher, text []byte, granted uint64) *Tracker {
+	for k := 1; k <= len(text); k++ {
+		if k < len(text) && isLabelByte[text[k]] {
+			continue
+		}
+		for i := range m.pats {
+			p := &m.pats[i]
+			if !verifyText(text, k, p) {
+				continue
+			}
+			if granted&(1<<p.t.Category) == 0 {
+				return p.t
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// FuzzMatchTextIndex checks the indexed scan (keyed by the last two
+// labels) against the naive definition, with hosts that share last labels,
+// short second-level labels and escapes of '/' before hosts.
+func FuzzMatchTextIndex(f *testing.F) {
+	trackers := append(testTrackers(),
+		Tracker{Name: "t.co", URLs: []string{"t.co/i/adsct"}, Category: catMarketing},
+		Tracker{Name: "x.co", Hosts: []string{"x.co", "a.x.co"}, Category: catAnalytics},
+		Tracker{Name: "2f", Hosts: []string{"2fx.com", "f2f.net"}, Category: catMedia},
+		Tracker{Name: "sub", Hosts: []string{"cdn.connect.facebook.net"}, Category: catNecessary},
+	)
+	m, err := NewMatcher(trackers)
+	require.NoError(f, err)
+	for _, s := range []string{
+		`load("https://www.google-analytics.com/analytics.js")`,
+		`"%2Fwww.googletagmanager.com%2Fgtm.js"`, `\x2Fconnect.facebook.net`, `\u002Fsnap.licdn.com/x`,
+		`a02Fgoogle-analytics.com`, `x2F2fx.com`, `%2F2fx.com`, `t.co/i/adsct?x`, `xt.co/i/adsct`,
+		`cdn.connect.facebook.net/en_US/fbevents.js`, `www.youtube.com.evil.example`, `ANALYTICS.TIKTOK.COM`,
+		`https://www.google.com/recaptcha/api.js https://www.google.com/pagead/x`,
+	} {
+		f.Add(s, uint64(0))
+		f.Add(s, uint64(1<<catAnalytics|1<<catNecessary))
+	}
+	f.Fuzz(func(t *testing.T, text string, granted uint64) {
+		want := naiveMatchText(m, []byte(text), granted)
+		got, _ := m.MatchText([]byte(text), granted)
+		if got != want {
+			t.Fatalf("%q granted %b: MatchText %v, definition %v", text, granted, got, want)
+		}
+	})
+}

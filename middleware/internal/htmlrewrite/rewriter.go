@@ -88,6 +88,9 @@ type Options struct {
 	// embed, object, source or link hint that is kept and loads from an
 	// absolute URL on a third-party host (any host when SiteHost is
 	// empty): what a page makes the browser contact, for an inventory.
+	// A kept inline script reports the third-party hosts its text names
+	// (Kind InlineScriptKind): those of absolute URLs, and quoted host
+	// names a tracker declares.
 	// Unlike OnRemove it allocates nothing; the event's Host is only valid
 	// during the call and must not be modified.
 	OnTag func(TagEvent)
@@ -220,11 +223,15 @@ type Rewriter struct {
 	ts  int
 	cls []byte // scratch for classifying a held "<..."
 
-	tsc     tagScan
-	isEnd   bool
-	ovID    tagID // tag passed through beyond MaxTagBytes
-	ss      scriptScan
-	stl     int // held script: length of its start tag
+	tsc   tagScan
+	isEnd bool
+	ovID  tagID // tag passed through beyond MaxTagBytes
+	ss    scriptScan
+	stl   int // held script: length of its start tag
+	// rules: the held script is speculation rules, whose URLs the browser
+	// fetches without running a script; removed, never deferred, when they
+	// name a refused tracker.
+	rules   bool
 	rawName string
 	rawN    int
 	rawDrop bool // stRaw/stScript/stEndTail: drop instead of emit
@@ -243,6 +250,8 @@ type Rewriter struct {
 	dec   []byte // entity-decoded attribute value
 	edits []edit
 	cat   []byte
+
+	inlineSeen int // hosts of kept inline scripts reported on this page
 }
 
 // New returns a Rewriter that writes the rewritten body to dst.
@@ -1475,6 +1484,17 @@ func executableType(v []byte) bool {
 	return false
 }
 
+// urlRulesType reports speculation rules, whose text lists URLs the browser
+// prefetches or prerenders by itself: a Content-Security-Policy does not
+// govern those requests (they are navigations), so the rewriter judges the
+// text like an inline script's. Import maps stay: they load nothing by
+// themselves, an import does, which the policy governs, and removing one
+// would break every module that imports through it.
+func urlRulesType(v []byte) bool {
+	v = bytes.TrimFunc(v, func(c rune) bool { return c < 0x80 && isWS(byte(c)) })
+	return eqFold(v, "speculationrules")
+}
+
 func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 	r.ss = scriptScan{}
 	if ov {
@@ -1492,8 +1512,13 @@ func (r *Rewriter) scriptStart(view []byte, ne int, ov bool) bool {
 			typ, hasType = a, true
 		}
 	}
-	r.state, r.rawDrop = stScript, false
+	r.state, r.rawDrop, r.rules = stScript, false, false
 	if hasType && !executableType(view[typ.vs:typ.ve]) {
+		if !hasSrc && urlRulesType(view[typ.vs:typ.ve]) {
+			r.rules = true
+			r.state, r.stl = stScriptHold, len(view)
+			return true
+		}
 		r.keepTag(view, false)
 		return false
 	}
@@ -1548,7 +1573,10 @@ func (r *Rewriter) decideScript(view []byte, partial bool) {
 	switch {
 	case t == nil:
 		r.keepTag(view, false)
-	case r.o.Mode == Defer:
+		if r.o.OnTag != nil && r.inlineSeen < maxInlineHostsPerPage {
+			r.inlineHosts(view[stl:])
+		}
+	case r.o.Mode == Defer && !r.rules:
 		r.deferTag(view[:stl], len(tagName(view, false))+1, t.Category, true, "type")
 		r.emit(view[stl:])
 		r.reportString("script", host, t, true)

@@ -66,6 +66,8 @@ var stripCases = []rwCase{
 	{"clarity snippet", claritySnippet + "x", "x"},
 	{"inline app script kept", appScript, appScript},
 	{"json-ld kept", jsonLD, jsonLD},
+	{"speculation rules naming a tracker removed", `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://stats.g.doubleclick.net/p"]}]}</script>x`, `x`},
+	{"speculation rules of the site kept", `<script type=" SpeculationRules ">{"prerender":[{"source":"list","urls":["/next"]}]}</script>`, `<script type=" SpeculationRules ">{"prerender":[{"source":"list","urls":["/next"]}]}</script>`},
 	{"importmap kept", `<script type="importmap">{"imports":{"a":"https://www.googletagmanager.com/a.js"}}</script>`, `<script type="importmap">{"imports":{"a":"https://www.googletagmanager.com/a.js"}}</script>`},
 	{"text/template kept", `<script type="text/template"><img src="https://www.facebook.com/tr"></script>`, `<script type="text/template"><img src="https://www.facebook.com/tr"></script>`},
 	{"javascript type with params removed", `<script type=" Text/JavaScript; charset=utf-8 ">x("https://www.clarity.ms/")</script>y`, `y`},
@@ -154,6 +156,8 @@ func deferOpts() Options {
 }
 
 var deferCases = []rwCase{
+	// Speculation rules cannot be switched on as a script: removed.
+	{"speculation rules removed", `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://stats.g.doubleclick.net/p"]}]}</script>x`, `x`},
 	{"script src",
 		`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`,
 		`<script type="text/plain" data-consent-category="analytics" async data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`},
