@@ -184,7 +184,10 @@ func newCSPPolicy(mode CSPMode, prefix string, siteHosts []string, services []co
 			c.relevant |= 1 << i
 		}
 	}
-	report := prefix + CSPReportPath
+	// The prefix is any path (New checks only its shape): what would end a
+	// directive or the quoted endpoint is percent-encoded, which the
+	// endpoint decodes back when the report arrives.
+	report := escapeCSPPath(prefix) + CSPReportPath
 	c.tail = " data: blob: 'unsafe-inline' 'unsafe-eval'; report-uri " + report + "; report-to " + cspEndpointName
 	c.endpoints = []string{cspEndpointName + `="` + report + `"`}
 	empty := map[uint64][]string{}
@@ -260,6 +263,23 @@ func cspPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// escapeCSPPath percent-encodes the bytes of p that cspPath refuses, and
+// '%' itself.
+func escapeCSPPath(p string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c == '%' || !cspPath(p[i:i+1]) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // value returns the header value for a set of granted categories, as a

@@ -212,6 +212,11 @@ func TestCSPModes(t *testing.T) {
 			assert.Equal(t, tc.wantEndpoint, rec.Header().Get("Reporting-Endpoints") != "")
 		})
 	}
+	t.Run("under a prefix that would break the header: percent-encoded", func(t *testing.T) {
+		rec := get(newCSPMiddleware(t, Prefix(`/c o;n,s"e%nt`)), h, "/")
+		assert.True(t, strings.HasSuffix(rec.Header().Get("Content-Security-Policy"), "; report-uri /c%20o%3Bn%2Cs%22e%25nt/csp-report; report-to consentgate"))
+		assert.Equal(t, `consentgate="/c%20o%3Bn%2Cs%22e%25nt/csp-report"`, rec.Header().Get("Reporting-Endpoints"))
+	})
 	t.Run("under another prefix", func(t *testing.T) {
 		rec := get(newCSPMiddleware(t, Prefix("/privacy")), h, "/")
 		assert.Contains(t, rec.Header().Get("Content-Security-Policy"), "; report-uri /privacy/csp-report; report-to consentgate")

@@ -19,6 +19,7 @@ import (
 type result struct {
 	n                            int
 	nsOp, mbS, bytesOp, allocsOp float64
+	minNs                        float64            // the fastest run: least disturbed on a shared machine
 	extra                        map[string]float64 // custom metrics (b.ReportMetric)
 }
 
@@ -52,12 +53,20 @@ func parse(r io.Reader) map[string]*result {
 				r.extra[unit] += v
 			case "ns/op":
 				r.nsOp += v
+				if r.minNs == 0 || v < r.minNs {
+					r.minNs = v
+				}
 			case "MB/s":
 				r.mbS += v
 			case "B/op":
 				r.bytesOp += v
 			case "allocs/op":
 				r.allocsOp += v
+			case "off-ns/op", "enforce-ns/op", "added-ns/op": // BenchmarkCSPHeader/interleaved
+				if r.extra == nil {
+					r.extra = map[string]float64{}
+				}
+				r.extra[unit] += v
 			}
 		}
 	}
@@ -163,9 +172,18 @@ func main() {
 			if off == nil || on == nil {
 				continue
 			}
-			fmt.Printf("  %-9s CSP off %7.0f ns %3.0f allocs, enforce %7.0f ns %3.0f allocs: %.3f×, %+.0f ns, %+.0f allocs  %s\n", visitor,
-				off.nsOp, off.allocsOp, on.nsOp, on.allocsOp, on.nsOp/off.nsOp, on.nsOp-off.nsOp, on.allocsOp-off.allocsOp,
-				ok(on.nsOp-off.nsOp <= 50 && on.allocsOp == off.allocsOp))
+			// The fastest of the runs of each: the least disturbed by
+			// other work on the machine, so the difference is the header's.
+			fmt.Printf("  %-9s CSP off %7.0f ns %3.0f allocs, enforce %7.0f ns %3.0f allocs (fastest of %d runs): %.3f×, %+.0f ns, %+.0f allocs  %s\n", visitor,
+				off.minNs, off.allocsOp, on.minNs, on.allocsOp, min(off.n, on.n), on.minNs/off.minNs, on.minNs-off.minNs, on.allocsOp-off.allocsOp,
+				ok(on.minNs-off.minNs <= 50 && on.allocsOp == off.allocsOp))
+		}
+		for _, visitor := range []string{"undecided", "accepted"} {
+			if r := get("BenchmarkCSPHeader/interleaved/" + visitor); r != nil && r.extra != nil {
+				off, on := r.extra["off-ns/op"], r.extra["enforce-ns/op"]
+				fmt.Printf("  %-9s interleaved in one loop: off %7.0f ns, enforce %7.0f ns: %.3f×, %+.0f ns  %s\n", visitor,
+					off, on, on/off, on-off, ok(on-off <= 50))
+			}
 		}
 		fmt.Println()
 	}

@@ -3,6 +3,10 @@
 package e2e
 
 import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +15,9 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/middleware"
+	"github.com/consentgate/consent/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -181,4 +187,31 @@ func cspMessages(tb *tab) []string {
 		}
 	}
 	return out
+}
+
+// Under enforce, for a visitor who decided nothing, a third party the policy
+// declares as a service loads (host and port as the page names them), and
+// one it does not declare at all is refused, though the rewriter keeps its
+// tag: the browser enforces what no declaration covers.
+func TestCSPAllowsServicesAndRefusesUndeclaredHosts(t *testing.T) {
+	cdn, other := newTracker(t, "cdn.localhost"), newTracker(t, "other.localhost")
+	policy := testPolicy()
+	policy.Services = []consent.Service{{Name: "Test CDN", Purpose: "Serves the shop's images.", Hosts: []string{"cdn.localhost"}}}
+	mw, err := middleware.New(policy, middleware.Keys(store.KeyPair{Hash: randomBytes(32), Block: randomBytes(32)}),
+		middleware.InsecureDev(), middleware.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	srv := httptest.NewServer(mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<!doctype html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1>`+
+			`<img src="`+cdn.Origin()+`/logo.gif" width="20" height="20" alt="">`+
+			`<img src="`+other.Origin()+`/banner.gif" width="20" height="20" alt=""></main></body></html>`)
+	})))
+	t.Cleanup(srv.Close)
+	tb := newTab(t, &site{srv: srv})
+	tb.navigate("/")
+	waitHits(t, cdn, "/logo.gif")
+	settle()
+	assert.Empty(t, other.Paths(), "the undeclared host is refused")
+	assert.True(t, tb.present(`img[src$="/banner.gif"]`), "the rewriter kept its tag: the browser refused it")
+	assert.NotEmpty(t, cspMessages(tb), "Chromium says why")
 }

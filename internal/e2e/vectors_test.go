@@ -119,17 +119,20 @@ func visitVectors(tb *tab, accept bool) map[string]vectorCount {
 // tracker host, whichever of the vectors a page uses — including the many
 // the server-side rewriter cannot see — and after Accept all the same pages
 // reach them. The baseline, CSP off, shows what the rewriter alone lets
-// through. The per-vector table goes to the test log.
+// through, and report mode lets through the same. The per-vector table goes
+// to the test log.
 func TestCSPVectors(t *testing.T) {
 	type state struct {
 		name   string
 		mode   middleware.CSPMode
 		accept bool
 	}
+	const off, enforce, accepted, report = 0, 1, 2, 3
 	states := []state{
-		{"off, undecided", middleware.CSPOff, false},
-		{"enforce, undecided", middleware.CSPEnforce, false},
-		{"enforce, accept-all", middleware.CSPEnforce, true},
+		off:      {"off, undecided", middleware.CSPOff, false},
+		enforce:  {"enforce, undecided", middleware.CSPEnforce, false},
+		accepted: {"enforce, accept-all", middleware.CSPEnforce, true},
+		report:   {"report, undecided", middleware.CSPReport, false},
 	}
 	counts := make([]map[string]vectorCount, len(states))
 	for i, st := range states {
@@ -144,8 +147,9 @@ func TestCSPVectors(t *testing.T) {
 	vs := vectors.All()
 	require.GreaterOrEqual(t, len(vs), 30)
 	var table strings.Builder
-	fmt.Fprintf(&table, "requests that reached the network (attempted), per vector:\n%-27s %-16s %16s %20s %21s\n",
-		"vector", "directive", "off, undecided", "enforce, undecided", "enforce, accept-all")
+	widths := []int{16, 20, 21, 19}
+	fmt.Fprintf(&table, "requests that reached the network (attempted), per vector:\n%-27s %-16s %16s %20s %21s %19s\n",
+		"vector", "directive", "off, undecided", "enforce, undecided", "enforce, accept-all", "report, undecided")
 	total := make([]int, len(states))
 	reachedAfterAccept := 0
 	var silent, beyond []string
@@ -155,28 +159,31 @@ func TestCSPVectors(t *testing.T) {
 		for i := range states {
 			c := counts[i][v.Name]
 			total[i] += c.reached
-			fmt.Fprintf(&table, " %*s", []int{16, 20, 21}[i], fmt.Sprintf("%d (%d)", c.reached, c.attempted))
+			fmt.Fprintf(&table, " %*s", widths[i], fmt.Sprintf("%d (%d)", c.reached, c.attempted))
 		}
 		table.WriteString("\n")
 		if v.Beyond == "" {
-			assert.Zero(t, counts[1][v.Name].reached, "%s: reached a tracker under enforce, undecided", v.Name)
+			assert.Zero(t, counts[enforce][v.Name].reached, "%s: reached a tracker under enforce, undecided", v.Name)
 		} else {
 			beyond = append(beyond, v.Name+": "+v.Beyond)
-			blockedTotal -= counts[1][v.Name].reached
+			blockedTotal -= counts[enforce][v.Name].reached
 		}
-		if counts[2][v.Name].reached > 0 {
+		// A report-only policy blocks nothing: the same requests as
+		// without one.
+		assert.Equal(t, counts[off][v.Name].reached > 0, counts[report][v.Name].reached > 0, "%s: report mode changes what reaches the network", v.Name)
+		if counts[accepted][v.Name].reached > 0 {
 			reachedAfterAccept++
 		} else {
 			silent = append(silent, v.Name)
 		}
 	}
-	fmt.Fprintf(&table, "%-44s %16d %20d %21d\n", "total", total[0], total[1], total[2])
-	blockedTotal += total[1]
+	fmt.Fprintf(&table, "%-44s %16d %20d %21d %19d\n", "total", total[off], total[enforce], total[accepted], total[report])
+	blockedTotal += total[enforce]
 	t.Log(table.String())
 	sort.Strings(silent)
 	t.Logf("%d of %d vectors reached a tracker after accept-all; none in this Chromium: %v", reachedAfterAccept, len(vs), silent)
 	t.Logf("beyond CSP (a navigation, not a fetch): %v", beyond)
 	assert.Zero(t, blockedTotal, "tracker requests under enforce, undecided, of vectors CSP governs")
 	assert.GreaterOrEqual(t, reachedAfterAccept, 30, "vectors that reach their tracker once granted")
-	assert.Greater(t, total[0], total[1], "the baseline without CSP lets requests through")
+	assert.Greater(t, total[off], total[enforce], "the baseline without CSP lets requests through")
 }

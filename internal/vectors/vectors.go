@@ -8,7 +8,7 @@
 //
 // Every tracker URL of vector N carries the path marker "/cg-N/", so that a
 // request can be told apart by vector whatever the host; the hosts are real
-// tracker hosts declared by consent.DefaultPolicy (with no network, requests
+// tracker hosts of the vendors consent.DefaultPolicy uses (with no network, requests
 // to them fail at DNS — after reaching the network stack, which is what the
 // tests count).
 package vectors
@@ -58,8 +58,8 @@ func ScriptPath(name string) string { return "/vectors/fp/" + name + ".js" }
 // in an iframe of its own page.
 const IndexPath = "/vectors/"
 
-// Hosts are the tracker hosts the vectors contact, each declared by a
-// tracker of consent.DefaultPolicy.
+// Hosts are the tracker hosts the vectors contact, each of a vendor
+// consent.DefaultPolicy uses (its catalog settings' uses).
 var Hosts = []string{
 	"www.google-analytics.com", "connect.facebook.net", "static.hotjar.com", "www.googletagmanager.com",
 	"snap.licdn.com", "bat.bing.com", "cdn.segment.com", "www.clarity.ms", "analytics.tiktok.com",
