@@ -19,6 +19,11 @@
 //	consent-proxy catalog search TERM
 //	consent-proxy catalog show [-policy FILE] VENDOR
 //	consent-proxy catalog check [-policy FILE] [-consent C] URL
+//	consent-proxy version (or -version)
+//	consent-proxy help [serve|ledger|inventory] (or -h)
+//
+// version prints the module version and the Go release that built the
+// binary; help and -h print the usage to standard output and exit 0.
 //
 // The flags (each also read from the environment variable in brackets and
 // from the key of the same name in the -config file; a flag wins over a

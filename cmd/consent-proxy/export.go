@@ -22,7 +22,7 @@ func ledgerCommand(ctx context.Context, args []string, e env) int {
 		return exportLedger(ctx, args[1:], e)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		exportUsage(e.stderr)
+		exportUsage(e.stdout)
 		return exitOK
 	}
 	if len(args) == 0 {
@@ -46,7 +46,7 @@ type exportConfig struct {
 func exportLedger(ctx context.Context, args []string, e env) int {
 	c, err := parseExport(args, e.getenv)
 	if errors.Is(err, errHelp) {
-		exportUsage(e.stderr)
+		exportUsage(e.stdout)
 		return exitOK
 	}
 	if err != nil {

@@ -68,7 +68,7 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 		{name: "unknown flag", args: withKeys("-upstream", up, "-nope"), want: "consent-proxy: flag provided but not defined: -nope"},
 		{name: "flag without value", args: withKeys("-upstream"), want: "consent-proxy: flag needs an argument: -upstream"},
 		{name: "stray argument", args: withKeys("-upstream", up, "extra"), want: `consent-proxy: unexpected argument "extra"`},
-		{name: "unknown command", args: []string{"ledgers", "export"}, want: `consent-proxy: unknown command "ledgers" (commands: catalog, inventory, ledger, serve)`},
+		{name: "unknown command", args: []string{"ledgers", "export"}, want: `consent-proxy: unknown command "ledgers" (commands: catalog, help, inventory, ledger, serve, version)`},
 		{name: "serve command checks flags", args: []string{"serve", "-upstream", up}, want: "consent-proxy: -hash-key: required"},
 
 		{name: "ledger scheme", args: withKeys("-upstream", up, "-ledger", "mysql://u:secret@db/x"),
@@ -169,11 +169,16 @@ func TestBadSettingsExitTwoNamingTheFlag(t *testing.T) {
 }
 
 func TestHelpExitsZero(t *testing.T) {
-	var stderr syncbuf.Buffer
-	code := run(context.Background(), []string{"-h"}, env{getenv: mapEnv(nil), stderr: &stderr})
-	assert.Equal(t, exitOK, code)
-	for _, s := range settings {
-		assert.Contains(t, stderr.String(), "-"+s.name+" ("+envName(s.name)+")")
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"help"}, {"help", "serve"}, {"serve", "-h"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr syncbuf.Buffer
+			code := run(context.Background(), args, env{getenv: mapEnv(nil), stdout: &stdout, stderr: &stderr})
+			assert.Equal(t, exitOK, code)
+			assert.Empty(t, stderr.String(), "asked-for help goes to standard output")
+			for _, s := range settings {
+				assert.Contains(t, stdout.String(), "-"+s.name+" ("+envName(s.name)+")")
+			}
+		})
 	}
 }
 

@@ -38,7 +38,7 @@ func inventoryCommand(ctx context.Context, args []string, e env) int {
 		return draftInventory(ctx, args[1:], e)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		draftUsage(e.stderr)
+		draftUsage(e.stdout)
 		return exitOK
 	}
 	if len(args) == 0 {
@@ -60,7 +60,7 @@ type draftConfig struct {
 func draftInventory(ctx context.Context, args []string, e env) int {
 	c, err := parseDraft(args, e.getenv)
 	if errors.Is(err, errHelp) {
-		draftUsage(e.stderr)
+		draftUsage(e.stdout)
 		return exitOK
 	}
 	if err != nil {

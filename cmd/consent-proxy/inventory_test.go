@@ -493,11 +493,12 @@ func TestRolloutSettingsExitTwoNamingTheFlag(t *testing.T) {
 }
 
 func TestInventoryHelpExitsZero(t *testing.T) {
-	for _, args := range [][]string{{"inventory", "-h"}, {"inventory", "draft", "-h"}} {
-		var stderr syncbuf.Buffer
-		code := run(context.Background(), args, env{getenv: mapEnv(nil), stderr: &stderr})
+	for _, args := range [][]string{{"inventory", "-h"}, {"inventory", "draft", "-h"}, {"help", "inventory"}} {
+		var stdout, stderr syncbuf.Buffer
+		code := run(context.Background(), args, env{getenv: mapEnv(nil), stdout: &stdout, stderr: &stderr})
 		assert.Equal(t, exitOK, code, args)
-		assert.Contains(t, stderr.String(), "Usage: consent-proxy inventory draft [-admin URL] [-o FILE]", args)
+		assert.Contains(t, stdout.String(), "Usage: consent-proxy inventory draft [-admin URL] [-o FILE]", args)
+		assert.Empty(t, stderr.String(), args)
 	}
 }
 

@@ -346,14 +346,15 @@ func TestLedgerExportRangesAndFormats(t *testing.T) {
 }
 
 func TestLedgerExportHelpExitsZero(t *testing.T) {
-	for _, args := range [][]string{{"ledger", "export", "-h"}, {"ledger", "-h"}} {
+	for _, args := range [][]string{{"ledger", "export", "-h"}, {"ledger", "-h"}, {"help", "ledger"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			var stderr syncbuf.Buffer
-			code := run(context.Background(), args, env{getenv: mapEnv(nil), stderr: &stderr})
+			var stdout, stderr syncbuf.Buffer
+			code := run(context.Background(), args, env{getenv: mapEnv(nil), stdout: &stdout, stderr: &stderr})
 			assert.Equal(t, exitOK, code)
 			for _, f := range []string{"-ledger URL", "-from T", "-to T", "-format F", "-o FILE"} {
-				assert.Contains(t, stderr.String(), f)
+				assert.Contains(t, stdout.String(), f)
 			}
+			assert.Empty(t, stderr.String())
 		})
 	}
 }

@@ -35,7 +35,8 @@ func main() {
 // that tests can supply their own.
 type env struct {
 	getenv func(string) string
-	// stdout is where `ledger export` writes without -o.
+	// stdout is where `ledger export` writes without -o, and where help
+	// and the version go.
 	stdout io.Writer
 	stderr io.Writer
 	// ready, when set, is called with the bound address once the proxy
@@ -64,20 +65,33 @@ var commands = map[string]func(ctx context.Context, args []string, e env) int{
 	"ledger":    ledgerCommand,
 	"inventory": inventoryCommand,
 	"catalog":   catalogCommand,
+	"version":   versionCommand,
+}
+
+// help joins the commands at init: it names them in its errors, which a
+// map literal referring to it could not.
+func init() { commands["help"] = helpCommand }
+
+// commandNames lists the commands for a message, sorted.
+func commandNames() string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // run dispatches to a subcommand and returns the exit status. The context
 // ending (SIGINT or SIGTERM in main) shuts a running proxy down gracefully.
 func run(ctx context.Context, args []string, e env) int {
+	if len(args) > 0 && (args[0] == "-version" || args[0] == "--version") {
+		return versionCommand(ctx, args[1:], e)
+	}
 	if len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-") {
 		cmd, ok := commands[args[0]]
 		if !ok {
-			names := make([]string, 0, len(commands))
-			for n := range commands {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			fmt.Fprintf(e.stderr, "consent-proxy: unknown command %q (commands: %s)\n", args[0], strings.Join(names, ", "))
+			fmt.Fprintf(e.stderr, "consent-proxy: unknown command %q (commands: %s)\n", args[0], commandNames())
 			return exitUsage
 		}
 		return cmd(ctx, args[1:], e)
@@ -88,7 +102,7 @@ func run(ctx context.Context, args []string, e env) int {
 // failUsage reports a configuration problem on one line.
 func failUsage(e env, err error) int {
 	if errors.Is(err, errHelp) {
-		usage(e.stderr)
+		usage(e.stdout) // asked for: standard output, like `help`
 		return exitOK
 	}
 	fmt.Fprintf(e.stderr, "consent-proxy: %s\n", oneLine(err.Error()))

@@ -153,6 +153,8 @@ func usage(w io.Writer) {
        consent-proxy ledger export -ledger URL [-from T] [-to T] [-format jsonl|csv] [-o FILE]
        consent-proxy inventory draft [-admin URL] [-o FILE]
        consent-proxy catalog search TERM | show [-policy FILE] VENDOR | check [-policy FILE] [-consent C] URL
+       consent-proxy version (or -version)
+       consent-proxy help [serve|ledger|inventory|catalog]
 
 consent-proxy puts the ConsentGate middleware in front of a site as a
 reverse proxy. Each flag can also be set by its environment variable or a

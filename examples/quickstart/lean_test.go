@@ -52,7 +52,7 @@ func driversIn(deps []string) []string {
 func TestLeanImports(t *testing.T) {
 	for _, pkg := range []string{
 		"./examples/quickstart", "./examples/stdlib", "./examples/chi", "./examples/gorillamux",
-		"./middleware", "./store", "./banner", ".",
+		"./middleware", "./store", "./banner", "./catalog", "./consenttest", ".",
 	} {
 		t.Run(pkg, func(t *testing.T) {
 			d := deps(t, pkg)
