@@ -19,6 +19,9 @@ func init() {
 	httpcaddyfile.RegisterDirectiveOrder("consentgate", httpcaddyfile.After, "encode")
 }
 
+// repeatable are the settings whose arguments add up over several lines.
+var repeatable = map[string]bool{"hash_key": true, "block_key": true, "csp_site_hosts": true, "trusted_origins": true, "language_file": true}
+
 // parseCaddyfile reads the consentgate directive.
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	m := new(Handler)
@@ -47,6 +50,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		ip_hash_key        <hex>
 //		report_only        [banner]
 //		inventory          <path>
+//		cookie_lifetime    <duration>
+//		trusted_origins    <origin...>
+//		undeclared_category <category>
+//		language_file      <file...>
 //	}
 //
 // Keys and URLs take {env.NAME} placeholders, read when the config loads.
@@ -60,7 +67,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		name := d.Val()
 		args := d.RemainingArgs()
 		// Keys and hosts add up; every other setting is given once.
-		if seen[name] && name != "hash_key" && name != "block_key" && name != "csp_site_hosts" {
+		if seen[name] && !repeatable[name] {
 			return d.Errf("consentgate: %s: given twice", name)
 		}
 		seen[name] = true
@@ -144,8 +151,29 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "inventory":
 			h.InventoryPath, err = one("a path such as /admin/consent-inventory")
+		case "cookie_lifetime":
+			var s string
+			if s, err = one("a duration such as 180d"); err == nil {
+				dur, perr := caddy.ParseDuration(s)
+				if perr != nil || dur <= 0 {
+					return d.Errf("consentgate: cookie_lifetime: must be a positive duration such as 180d or 4320h, not %q", s)
+				}
+				h.CookieLifetime = caddy.Duration(dur)
+			}
+		case "trusted_origins":
+			if len(args) == 0 {
+				return d.Errf("consentgate: trusted_origins: want at least one origin, such as https://shop.example.com")
+			}
+			h.TrustedOrigins = append(h.TrustedOrigins, args...)
+		case "undeclared_category":
+			h.UndeclaredCategory, err = one("a category of the policy, such as essential")
+		case "language_file":
+			if len(args) == 0 {
+				return d.Errf("consentgate: language_file: want at least one file, JSON or YAML")
+			}
+			h.LanguageFiles = append(h.LanguageFiles, args...)
 		default:
-			return d.Errf("consentgate: unknown setting %q (want policy, hash_key, block_key, mode, gpc, debug, language, consent_mode, prefix, insecure_dev, host_prefix, csp, csp_site_hosts, ledger, ledger_retention, ip_hash_key, report_only or inventory)", name)
+			return d.Errf("consentgate: unknown setting %q (want policy, hash_key, block_key, mode, gpc, debug, language, consent_mode, prefix, insecure_dev, host_prefix, csp, csp_site_hosts, ledger, ledger_retention, ip_hash_key, report_only, inventory, cookie_lifetime, trusted_origins, undeclared_category or language_file)", name)
 		}
 		if err != nil {
 			return err

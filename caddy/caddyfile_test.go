@@ -53,6 +53,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				ip_hash_key {env.CONSENT_IP_HASH_KEY}
 				report_only banner
 				inventory /admin/consent-inventory
+				cookie_lifetime 90d
+				trusted_origins https://shop.example.com
+				trusted_origins https://blog.example.com
+				undeclared_category functionality
+				language_file /etc/consent/es.yaml
 			}`,
 			want: `{"policy_file":"/etc/consent/policy.yaml",
 				"hash_keys":["{env.CONSENT_HASH_KEY}","{env.OLD_HASH_KEY}"],
@@ -63,7 +68,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				"ledger":"sqlite:///var/lib/consent/ledger.db","ledger_retention":94694400000000000,
 				"ip_hash_key":"{env.CONSENT_IP_HASH_KEY}",
 				"report_only":true,"report_only_banner":true,
-				"inventory_path":"/admin/consent-inventory"}`,
+				"inventory_path":"/admin/consent-inventory",
+				"cookie_lifetime":7776000000000000,
+				"trusted_origins":["https://shop.example.com","https://blog.example.com"],
+				"undeclared_category":"functionality",
+				"language_files":["/etc/consent/es.yaml"]}`,
 		},
 		{
 			name:  "report_only alone",
@@ -81,6 +90,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "report_only with something else", input: "consentgate {\n report_only loudly\n}", wantErr: `consentgate: report_only: takes nothing or banner, not "loudly"`},
 		{name: "setting given twice", input: "consentgate {\n prefix /a\n prefix /b\n}", wantErr: `consentgate: prefix: given twice`},
 		{name: "setting with a block", input: "consentgate {\n policy p.yaml {\n x\n }\n}", wantErr: `consentgate: policy: takes no block`},
+		{name: "bad cookie lifetime", input: "consentgate {\n cookie_lifetime forever\n}", wantErr: `consentgate: cookie_lifetime: must be a positive duration such as 180d or 4320h, not "forever"`},
+		{name: "trusted_origins without origin", input: "consentgate {\n trusted_origins\n}", wantErr: `consentgate: trusted_origins: want at least one origin`},
 		{name: "two policy files", input: "consentgate {\n policy a.yaml b.yaml\n}", wantErr: `consentgate: policy: want one argument (a policy file, JSON or YAML), got 2`},
 	}
 	for _, tt := range tests {
@@ -143,6 +154,10 @@ func TestProvisionNamesTheField(t *testing.T) {
 		{name: "ip hash key without ledger", h: Handler{HashKeys: keys, IPHashKey: testHashKey}, wantErr: "consentgate: ip_hash_key: set without ledger"},
 		{name: "ip hash key not hex", h: Handler{HashKeys: keys, Ledger: "sqlite://" + filepath.Join(dir, "l.db"), IPHashKey: "zz"}, wantErr: "consentgate: ip_hash_key: must be hex"},
 		{name: "unknown ledger scheme", h: Handler{HashKeys: keys, Ledger: "mysql://db/consent"}, wantErr: `consentgate: ledger:`},
+		{name: "cookie lifetime too short", h: Handler{HashKeys: keys, CookieLifetime: caddy.Duration(time.Second)}, wantErr: "consentgate: cookie_lifetime: must be a minute or more, such as 180d, not 1s"},
+		{name: "bad trusted origin", h: Handler{HashKeys: keys, TrustedOrigins: []string{"shop.example.com"}}, wantErr: "consentgate: trusted_origins:"},
+		{name: "unknown undeclared category", h: Handler{HashKeys: keys, UndeclaredCategory: "misc"}, wantErr: `consentgate: undeclared_category: "misc" is not a category of the policy`},
+		{name: "missing language file", h: Handler{HashKeys: keys, LanguageFiles: []string{filepath.Join(dir, "es.yaml")}}, wantErr: "consentgate: language_files:"},
 		{name: "bad policy file", h: Handler{HashKeys: keys, PolicyFile: badPolicy}, wantErr: "consentgate: policy_file:"},
 		{name: "missing policy file", h: Handler{HashKeys: keys, PolicyFile: filepath.Join(dir, "none.yaml")}, wantErr: "consentgate: policy_file:"},
 	}
@@ -179,4 +194,17 @@ func TestProvisionOpensTheLedger(t *testing.T) {
 	require.NoError(t, provision(t, &h))
 	require.NotNil(t, h.ledger)
 	assert.FileExists(t, filepath.Join(os.Getenv("CG_TEST_LEDGER_DIR"), "ledger.db"))
+}
+
+func TestProvisionLanguageFileAddsALanguage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "es.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("language: es\ntexts:\n  banner.title: Cookies en este sitio\n"), 0o600))
+	h := Handler{HashKeys: []string{testHashKey}, Language: "es"}
+	err := provision(t, &h)
+	require.Error(t, err, "es is no built-in language")
+	assert.Contains(t, err.Error(), "consentgate: language:")
+
+	h = Handler{HashKeys: []string{testHashKey}, Language: "es", LanguageFiles: []string{file},
+		CookieLifetime: caddy.Duration(90 * 24 * time.Hour), TrustedOrigins: []string{"https://shop.example.com"}, UndeclaredCategory: "functionality"}
+	require.NoError(t, provision(t, &h), "the file makes es a language of the site")
 }

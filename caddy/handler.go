@@ -94,6 +94,19 @@ type Handler struct {
 	// ReportOnlyBanner, with ReportOnly, still shows the banner and
 	// records decisions. Default off.
 	ReportOnlyBanner bool `json:"report_only_banner,omitempty"`
+	// CookieLifetime is how long a choice is kept, counted from the
+	// choice. Default 180 days.
+	CookieLifetime caddy.Duration `json:"cookie_lifetime,omitempty"`
+	// TrustedOrigins are other origins allowed to POST consent
+	// ("https://shop.example.com"). Default none.
+	TrustedOrigins []string `json:"trusted_origins,omitempty"`
+	// UndeclaredCategory is the category of cookies the policy does not
+	// declare. Default none: they pass only for a visitor who granted
+	// every category.
+	UndeclaredCategory string `json:"undeclared_category,omitempty"`
+	// LanguageFiles add languages (or replace texts of built-in ones),
+	// JSON or YAML. Default none.
+	LanguageFiles []string `json:"language_files,omitempty"`
 	// InventoryPath, when set, is a path this handler answers with the
 	// inventory (?format=json, ?format=policy) instead of passing the
 	// request on. It lists the site's cookies and third parties: protect
@@ -222,13 +235,48 @@ func (h *Handler) options(repl *caddy.Replacer, policy *consent.Policy) (opts []
 		}
 		opts = append(opts, middleware.Prefix(h.Prefix))
 	}
+	// middleware.New would refuse bad texts too, without naming the field.
+	var files []banner.CatalogOption
+	for _, f := range h.LanguageFiles {
+		path, err := expand(repl, "language_files", f)
+		if err != nil {
+			return nil, false, err
+		}
+		files = append(files, banner.LanguageFile(path))
+		opts = append(opts, middleware.LanguageFile(path))
+	}
+	if len(files) > 0 {
+		if _, err := banner.NewCatalog(policy, files...); err != nil {
+			return nil, false, fieldError("language_files", "%v", err)
+		}
+	}
 	if h.Language != "" {
-		// middleware.New would refuse a bad language too, without naming
-		// the field.
-		if _, err := banner.NewCatalog(policy, banner.Fallback(h.Language)); err != nil {
+		if _, err := banner.NewCatalog(policy, append(files, banner.Fallback(h.Language))...); err != nil {
 			return nil, false, fieldError("language", "%v", err)
 		}
 		opts = append(opts, middleware.Language(h.Language))
+	}
+	if h.CookieLifetime != 0 {
+		if d := time.Duration(h.CookieLifetime); d < time.Minute {
+			return nil, false, fieldError("cookie_lifetime", "must be a minute or more, such as 180d, not %s", d)
+		}
+		opts = append(opts, middleware.CookieLifetime(time.Duration(h.CookieLifetime)))
+	}
+	if len(h.TrustedOrigins) > 0 {
+		cop := http.NewCrossOriginProtection()
+		for _, o := range h.TrustedOrigins {
+			if err := cop.AddTrustedOrigin(o); err != nil {
+				return nil, false, fieldError("trusted_origins", "%v", err)
+			}
+		}
+		opts = append(opts, middleware.TrustedOrigins(h.TrustedOrigins...))
+	}
+	if h.UndeclaredCategory != "" {
+		id := consent.CategoryID(h.UndeclaredCategory)
+		if _, ok := policy.Category(id); !ok {
+			return nil, false, fieldError("undeclared_category", "%q is not a category of the policy", h.UndeclaredCategory)
+		}
+		opts = append(opts, middleware.UndeclaredCategory(id))
 	}
 	if h.HostPrefix && h.InsecureDev {
 		return nil, false, fieldError("host_prefix", "needs HTTPS, so it cannot go with insecure_dev")
