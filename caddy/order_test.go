@@ -2,6 +2,8 @@ package caddy
 
 import (
 	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -71,4 +73,20 @@ func TestDirectiveOrder(t *testing.T) {
 	}`)
 	assert.Equal(t, []string{"authentication", "encode", "consentgate", "templates", "static_response", "reverse_proxy"}, order,
 		"after basic_auth (which guards the inventory) and encode (which compresses the rewritten pages), before what makes or answers pages")
+}
+
+// TestREADMEExampleAdapts keeps the README's Caddyfile true: it adapts,
+// and its handlers run in the order the README says.
+func TestREADMEExampleAdapts(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "## Caddy\n")
+	require.True(t, ok, "the README has a Caddy section")
+	_, rest, ok = strings.Cut(rest, "```caddyfile\n")
+	require.True(t, ok, "with a Caddyfile example")
+	example, _, ok := strings.Cut(rest, "```\n")
+	require.True(t, ok)
+	// The example elides the password hash.
+	example = strings.Replace(example, "$2a$14$…", "$2a$04$dHVlMQRoX7CW1GOkRcliWuyypmMYECXQZB1BV.l9QCu.sjzAwZ9cm", 1)
+	assert.Equal(t, []string{"authentication", "encode", "consentgate", "reverse_proxy"}, adapt(t, example))
 }
