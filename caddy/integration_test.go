@@ -1,11 +1,13 @@
 package caddy
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -297,4 +299,65 @@ func TestCaddyReverseProxy(t *testing.T) {
 	defer mu.Unlock()
 	require.NotEmpty(t, askedFor)
 	assert.Equal(t, "gzip, deflate", askedFor[len(askedFor)-1], "upstream is never asked for br or zstd, which the middleware cannot rewrite")
+}
+
+func TestCaddyUpgradePassesThrough(t *testing.T) {
+	// An upstream that switches protocols, setting a tracker cookie on the
+	// way, then echoes one line.
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" {
+			http.Error(w, "want Upgrade: echo", http.StatusBadRequest)
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n" +
+			"Set-Cookie: _ga=GA1.1.424242.1700000000; Path=/\r\n\r\n")
+		_ = brw.Flush()
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		_, _ = brw.WriteString("echo: " + line)
+		_ = brw.Flush()
+	}))
+	defer upstream.Close()
+
+	tc := caddytest.NewTester(t)
+	tc.InitServer(globals()+fmt.Sprintf(`
+%s {
+	consentgate {
+		insecure_dev
+	}
+	reverse_proxy %s
+}
+`, site, strings.TrimPrefix(upstream.URL, "http://")), "caddyfile")
+
+	var conn net.Conn
+	var err error
+	for attempt := 0; attempt < 5; attempt++ { // see do: the previous config's server may still close
+		if conn, err = net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", httpPort), 5*time.Second); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, res.StatusCode)
+	names := cookieNames(res)
+	assert.NotContains(t, names, "_ga", "the switch's cookies are filtered")
+	_, err = io.WriteString(conn, "hello\n")
+	require.NoError(t, err)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "echo: hello\n", line, "the connection is the upstream's after the switch")
 }
