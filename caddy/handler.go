@@ -164,7 +164,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	mw, err := middleware.New(policy, opts...)
 	if err != nil {
-		h.closeLedger()
+		_ = h.closeLedger()
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	h.mw = mw
@@ -177,8 +177,18 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if randomKeys {
 		h.logger.Warn("consentgate insecure_dev without hash_key: random keys for this config, so consents do not survive a reload")
 	}
-	if h.ledger == nil {
+	lifetime := store.DefaultLifetime
+	if h.CookieLifetime != 0 {
+		lifetime = time.Duration(h.CookieLifetime)
+	}
+	switch {
+	case h.ledger == nil:
 		h.logger.Warn("consentgate: no ledger: consent decisions are not recorded, so no proof of consent is kept (GDPR Art. 7(1))")
+	case h.LedgerRetention != 0 && time.Duration(h.LedgerRetention) < lifetime:
+		// A record purged while its cookie still grants consent leaves
+		// that consent without proof.
+		h.logger.Warn("consentgate ledger_retention is shorter than the consent cookie's lifetime: records are purged while the consents they prove are still in use",
+			"retention", time.Duration(h.LedgerRetention).String(), "cookie_lifetime", lifetime.String())
 	}
 	if h.ReportOnly {
 		h.logger.Warn("consentgate report_only: the policy is not enforced; the inventory records what would have been removed")
