@@ -13,8 +13,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,6 +80,36 @@ func siteConfig(t *testing.T, settings string, extra string) string {
 `, site, root, extra, settings)
 }
 
+// configSeq numbers the configs the tests load.
+var configSeq atomic.Int64
+
+// load makes config the running one, and waits until it answers: a config
+// load returns while the previous server still serves the connections it
+// has (keep-alive ones, and some that the shared listener just accepted).
+// Each config marks its responses with a header of its own, added in front
+// of its consentgate directive.
+func load(t *testing.T, tc *caddytest.Tester, config string) {
+	t.Helper()
+	id := strconv.FormatInt(configSeq.Add(1), 10)
+	marked := strings.Replace(config, "\tconsentgate {", "\theader X-Test-Config "+id+"\n\tconsentgate {", 1)
+	require.NotEqual(t, config, marked, "the config has a consentgate block")
+	tc.InitServer(marked, "caddyfile")
+	for range 100 {
+		req, err := http.NewRequest(http.MethodHead, site+"/", nil)
+		require.NoError(t, err)
+		req.Close = true // a new connection each time
+		if res, err := tc.Client.Do(req); err == nil {
+			res.Body.Close()
+			if res.Header.Get("X-Test-Config") == id {
+				tc.Client.CloseIdleConnections()
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("config %s never answered", id)
+}
+
 // get fetches a path through the tester's client (its cookie jar holds the
 // consent cookie once given).
 func get(t *testing.T, tc *caddytest.Tester, path string) (*http.Response, string) {
@@ -118,9 +150,9 @@ func TestCaddyConsentFlow(t *testing.T) {
 	t.Setenv("CG_CADDY_HASH_KEY", testHashKey)
 	t.Setenv("CG_CADDY_BLOCK_KEY", testBlockKey)
 	tc := caddytest.NewTester(t)
-	tc.InitServer(siteConfig(t, `hash_key {env.CG_CADDY_HASH_KEY}
+	load(t, tc, siteConfig(t, `hash_key {env.CG_CADDY_HASH_KEY}
 		block_key {env.CG_CADDY_BLOCK_KEY}
-		insecure_dev`, ""), "caddyfile")
+		insecure_dev`, ""))
 
 	// An undecided visitor: the banner, no tracker tag, no tracker cookie.
 	res, body := get(t, tc, "/")
@@ -171,9 +203,9 @@ func TestCaddyConsentFlow(t *testing.T) {
 
 func TestCaddyKeepsCaddysErrors(t *testing.T) {
 	tc := caddytest.NewTester(t)
-	tc.InitServer(siteConfig(t, "insecure_dev", `handle_errors 404 {
+	load(t, tc, siteConfig(t, "insecure_dev", `handle_errors 404 {
 		respond "the site's own 404 page" 404
-	}`), "caddyfile")
+	}`))
 	// file_server returns an error for a missing file; the answer is
 	// Caddy's (here the site's handle_errors route), not an empty 200 from
 	// the middleware.
@@ -182,7 +214,7 @@ func TestCaddyKeepsCaddysErrors(t *testing.T) {
 	assert.Equal(t, "the site's own 404 page", body)
 	assert.NotContains(t, cookieNames(res), "_ga", "a tracker cookie is filtered on an error too")
 
-	tc.InitServer(siteConfig(t, "insecure_dev", ""), "caddyfile")
+	load(t, tc, siteConfig(t, "insecure_dev", ""))
 	res, body = get(t, tc, "/no-such-page")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode, "without handle_errors, Caddy's own status")
 	assert.Empty(t, body)
@@ -190,7 +222,7 @@ func TestCaddyKeepsCaddysErrors(t *testing.T) {
 
 func TestCaddyModeDeferAndPrefix(t *testing.T) {
 	tc := caddytest.NewTester(t)
-	tc.InitServer(siteConfig(t, "insecure_dev\n mode defer\n prefix /privacy\n csp off", ""), "caddyfile")
+	load(t, tc, siteConfig(t, "insecure_dev\n mode defer\n prefix /privacy\n csp off", ""))
 	res, body := get(t, tc, "/")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, bannerMarker)
@@ -205,10 +237,10 @@ func TestCaddyInventoryBehindBasicAuth(t *testing.T) {
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	require.NoError(t, err)
 	tc := caddytest.NewTester(t)
-	tc.InitServer(siteConfig(t, "insecure_dev\n report_only\n inventory /admin/consent-inventory",
+	load(t, tc, siteConfig(t, "insecure_dev\n report_only\n inventory /admin/consent-inventory",
 		fmt.Sprintf(`basic_auth /admin/* {
 		admin %s
-	}`, hash)), "caddyfile")
+	}`, hash)))
 
 	// Report-only: the page passes unchanged, and is recorded.
 	res, body := get(t, tc, "/")
@@ -268,7 +300,7 @@ func TestCaddyReverseProxy(t *testing.T) {
 	defer upstream.Close()
 
 	tc := caddytest.NewTester(t)
-	tc.InitServer(globals()+fmt.Sprintf(`
+	load(t, tc, globals()+fmt.Sprintf(`
 %s {
 	encode gzip
 	consentgate {
@@ -276,7 +308,7 @@ func TestCaddyReverseProxy(t *testing.T) {
 	}
 	reverse_proxy %s
 }
-`, site, strings.TrimPrefix(upstream.URL, "http://")), "caddyfile")
+`, site, strings.TrimPrefix(upstream.URL, "http://")))
 
 	req, err := http.NewRequest(http.MethodGet, site+"/", nil)
 	require.NoError(t, err)
@@ -327,14 +359,14 @@ func TestCaddyUpgradePassesThrough(t *testing.T) {
 	defer upstream.Close()
 
 	tc := caddytest.NewTester(t)
-	tc.InitServer(globals()+fmt.Sprintf(`
+	load(t, tc, globals()+fmt.Sprintf(`
 %s {
 	consentgate {
 		insecure_dev
 	}
 	reverse_proxy %s
 }
-`, site, strings.TrimPrefix(upstream.URL, "http://")), "caddyfile")
+`, site, strings.TrimPrefix(upstream.URL, "http://")))
 
 	var conn net.Conn
 	var err error
