@@ -92,7 +92,9 @@ bench: ## Run benchmarks matching BENCH (raw, benchstat-ready output in .bench/l
 	@echo 'saved .bench/latest.txt (compare: benchstat OLD.txt .bench/latest.txt)'
 	@echo
 	@$(GO) run ./internal/benchtable < .bench/latest.txt
-	@$(GO) test -count=1 -run='^TestMemoryPerHTMLResponseIsBounded$$' -v ./middleware/ | sed -n 's/^ *memory_test.go:[0-9]*: /memory per in-flight HTML response (target ≤ 64 KiB): /p'
+	@$(GO) test -count=1 -run='^TestMemoryPer(Compressed)?HTMLResponseIsBounded$$' -v ./middleware/ | sed -n \
+		-e 's/^ *memory_test.go:[0-9]*: /memory per in-flight HTML response (target ≤ 64 KiB): /p' \
+		-e 's/^ *memory_compressed_test.go:[0-9]*: /memory per in-flight compressed HTML response, /p'
 
 # The server runs in the load test's own process, so that it can read its
 # heap and goroutines; the demo and the bare pages each get LOAD_DURATION.
@@ -149,7 +151,7 @@ fuzz: ## Run every native fuzz target for FUZZTIME each, one after another
 # rest. -v lists each test (and says why they skip without chromium), and the
 # screenshot paths the tests log.
 e2e: ## Run end-to-end (browser) tests, build tag e2e, Debian chromium
-	$(GO) test -tags e2e -count=1 -v -timeout 5m ./internal/e2e/...
+	$(GO) test -tags e2e -count=1 -v -timeout 10m ./internal/e2e/...
 
 tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing or outdated)
 	@# Both type-check the standard library of the Go they analyse with, so

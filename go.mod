@@ -19,9 +19,11 @@ require (
 )
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/klauspost/compress v1.20.4
 	golang.org/x/text v0.44.0
 	modernc.org/sqlite v1.62.0
 )

@@ -130,6 +130,10 @@ type cspPolicy struct {
 	// cache the others, copied on write, at most maxCSPCache.
 	small [256]atomic.Pointer[[]string]
 	cache atomic.Pointer[map[uint64][]string]
+	// Each cached value is two strings: the policy with report-to, for
+	// pages served over HTTPS, and without, for plain HTTP, where Chromium
+	// takes no Reporting-Endpoints yet, seeing report-to, ignores
+	// report-uri, and so would send no report at all.
 }
 
 // cspTracker is a tracker as the policy builder needs it.
@@ -188,7 +192,7 @@ func newCSPPolicy(mode CSPMode, prefix string, siteHosts []string, services []co
 	// directive or the quoted endpoint is percent-encoded, which the
 	// endpoint decodes back when the report arrives.
 	report := escapeCSPPath(prefix) + CSPReportPath
-	c.tail = " data: blob: 'unsafe-inline' 'unsafe-eval'; report-uri " + report + "; report-to " + cspEndpointName
+	c.tail = " data: blob: 'unsafe-inline' 'unsafe-eval'; report-uri " + report + cspReportTo
 	c.endpoints = []string{cspEndpointName + `="` + report + `"`}
 	empty := map[uint64][]string{}
 	c.cache.Store(&empty)
@@ -291,14 +295,14 @@ func (c *cspPolicy) value(granted uint64) []string {
 		if v := c.small[key].Load(); v != nil {
 			return *v
 		}
-		v := []string{c.build(key)}
+		v := c.values(key)
 		c.small[key].CompareAndSwap(nil, &v)
 		return *c.small[key].Load()
 	}
 	if v, ok := (*c.cache.Load())[key]; ok {
 		return v
 	}
-	v := []string{c.build(key)}
+	v := c.values(key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := *c.cache.Load()
@@ -342,9 +346,34 @@ func (c *cspPolicy) build(granted uint64) string {
 // a field of its own, after any the site set, which it never reads or
 // changes (a browser enforces every policy it gets, so ours can only
 // restrict further).
-func (c *cspPolicy) add(h http.Header, granted uint64) {
-	addShared(h, c.header, c.value(granted))
+// values returns the two forms of the policy for a granted set: with
+// report-to, and without (a substring: the same bytes).
+func (c *cspPolicy) values(granted uint64) []string {
+	full := c.build(granted)
+	return []string{full, strings.TrimSuffix(full, cspReportTo)}
+}
+
+// cspReportTo ends the policy: the Reporting API's endpoint.
+const cspReportTo = "; report-to " + cspEndpointName
+
+func (c *cspPolicy) add(h http.Header, granted uint64, secure bool) {
+	v := c.value(granted)
+	if !secure {
+		addShared(h, c.header, v[1:2:2])
+		return
+	}
+	addShared(h, c.header, v[0:1:1])
 	addShared(h, "Reporting-Endpoints", c.endpoints)
+}
+
+// secureRequest reports whether the browser sees the page over HTTPS: the
+// request came over TLS, or through a TLS terminator that says so.
+func secureRequest(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
 // addShared adds a header value from a shared one-element slice without an

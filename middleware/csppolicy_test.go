@@ -80,7 +80,7 @@ func TestCSPHeaderFollowsTheVisitorsConsent(t *testing.T) {
 				cookies = append(cookies, decide(t, m, tc.form))
 			}
 			for range 2 { // the second answer comes from the cache
-				rec := get(m, h, "/shop", cookies...)
+				rec := get(m, h, "https://shop.example/shop", cookies...)
 				assert.Equal(t, []string{tc.want}, rec.Header().Values("Content-Security-Policy"))
 				assert.Equal(t, []string{`consentgate="/consent/csp-report"`}, rec.Header().Values("Reporting-Endpoints"))
 				assert.Empty(t, rec.Header().Values("Content-Security-Policy-Report-Only"))
@@ -136,7 +136,7 @@ func TestCSPHeaderGoesOnEveryDocument(t *testing.T) {
 				}
 				_, _ = w.Write([]byte(tc.body))
 			})
-			rec := get(m, h, "/doc")
+			rec := get(m, h, "https://shop.example/doc")
 			got := rec.Header().Values("Content-Security-Policy")
 			if tc.want {
 				assert.Len(t, got, 1, "Content-Type %q", rec.Header().Values("Content-Type"))
@@ -160,7 +160,7 @@ func TestCSPHeaderGoesOnEveryDocument(t *testing.T) {
 // the browser enforces both. The banner takes the site's nonce.
 func TestCSPHeaderCoexistsWithTheSitesPolicy(t *testing.T) {
 	m := newCSPMiddleware(t)
-	plain := get(m, htmlHandler(trackerPage), "/").Header().Get("Content-Security-Policy")
+	plain := get(m, htmlHandler(trackerPage), "https://shop.example/").Header().Get("Content-Security-Policy")
 	require.NotEmpty(t, plain)
 	site := "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; object-src 'none'; base-uri 'none'"
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -171,14 +171,14 @@ func TestCSPHeaderCoexistsWithTheSitesPolicy(t *testing.T) {
 		htmlHandler(trackerPage).ServeHTTP(w, r)
 	})
 	for range 2 { // the shared value must not be changed by the first append
-		rec := get(m, h, "/")
+		rec := get(m, h, "https://shop.example/")
 		assert.Equal(t, []string{site, "frame-ancestors 'self'", plain}, rec.Header().Values("Content-Security-Policy"))
 		assert.Equal(t, []string{"require-trusted-types-for 'script'"}, rec.Header().Values("Content-Security-Policy-Report-Only"))
 		assert.Equal(t, []string{`main="https://reports.shop.example/csp"`, `consentgate="/consent/csp-report"`},
 			rec.Header().Values("Reporting-Endpoints"))
 		assert.Contains(t, rec.Body.String(), `<script data-prefix="/consent" nonce="r4nd0m">`, "the banner follows the site's policy")
 	}
-	assert.Equal(t, []string{plain}, get(m, htmlHandler(trackerPage), "/").Header().Values("Content-Security-Policy"))
+	assert.Equal(t, []string{plain}, get(m, htmlHandler(trackerPage), "https://shop.example/").Header().Values("Content-Security-Policy"))
 }
 
 // The modes: off sends nothing, report the same policy as Report-Only,
@@ -199,10 +199,10 @@ func TestCSPModes(t *testing.T) {
 		{"ReportOnly: report", []Option{ReportOnly(true)}, false, true, true},
 		{"ReportOnly, off", []Option{ReportOnly(false), CSP(CSPOff)}, false, false, false},
 	}
-	enforced := get(newCSPMiddleware(t), h, "/").Header().Get("Content-Security-Policy")
+	enforced := get(newCSPMiddleware(t), h, "https://shop.example/").Header().Get("Content-Security-Policy")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := get(newCSPMiddleware(t, tc.opts...), h, "/")
+			rec := get(newCSPMiddleware(t, tc.opts...), h, "https://shop.example/")
 			assert.Equal(t, tc.enforced, rec.Header().Get("Content-Security-Policy") != "")
 			if tc.reportOnly {
 				assert.Equal(t, enforced, rec.Header().Get("Content-Security-Policy-Report-Only"), "the same policy")
@@ -213,12 +213,12 @@ func TestCSPModes(t *testing.T) {
 		})
 	}
 	t.Run("under a prefix that would break the header: percent-encoded", func(t *testing.T) {
-		rec := get(newCSPMiddleware(t, Prefix(`/c o;n,s"e%nt`)), h, "/")
+		rec := get(newCSPMiddleware(t, Prefix(`/c o;n,s"e%nt`)), h, "https://shop.example/")
 		assert.True(t, strings.HasSuffix(rec.Header().Get("Content-Security-Policy"), "; report-uri /c%20o%3Bn%2Cs%22e%25nt/csp-report; report-to consentgate"))
 		assert.Equal(t, `consentgate="/c%20o%3Bn%2Cs%22e%25nt/csp-report"`, rec.Header().Get("Reporting-Endpoints"))
 	})
 	t.Run("under another prefix", func(t *testing.T) {
-		rec := get(newCSPMiddleware(t, Prefix("/privacy")), h, "/")
+		rec := get(newCSPMiddleware(t, Prefix("/privacy")), h, "https://shop.example/")
 		assert.Contains(t, rec.Header().Get("Content-Security-Policy"), "; report-uri /privacy/csp-report; report-to consentgate")
 		assert.Equal(t, `consentgate="/privacy/csp-report"`, rec.Header().Get("Reporting-Endpoints"))
 	})
@@ -343,4 +343,26 @@ func FuzzCSPHeaderStaysWellFormed(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Over plain HTTP the policy carries no report-to: Chromium takes no
+// Reporting-Endpoints from an insecure page yet, seeing report-to, ignores
+// report-uri, and would send no report at all. Behind a TLS terminator
+// (X-Forwarded-Proto: https) it is the HTTPS form.
+func TestCSPReportToOnlyOverHTTPS(t *testing.T) {
+	m := newCSPMiddleware(t)
+	h := htmlHandler(trackerPage)
+	secure := get(m, h, "https://shop.example/").Header()
+	plain := get(m, h, "http://shop.example/").Header()
+	assert.True(t, strings.HasSuffix(secure.Get("Content-Security-Policy"), "; report-uri /consent/csp-report; report-to consentgate"))
+	assert.NotEmpty(t, secure.Get("Reporting-Endpoints"))
+	assert.True(t, strings.HasSuffix(plain.Get("Content-Security-Policy"), "; report-uri /consent/csp-report"), plain.Get("Content-Security-Policy"))
+	assert.Empty(t, plain.Get("Reporting-Endpoints"))
+	assert.Equal(t, strings.TrimSuffix(secure.Get("Content-Security-Policy"), "; report-to consentgate"), plain.Get("Content-Security-Policy"), "the same policy")
+
+	req := httptest.NewRequest(http.MethodGet, "http://shop.example/", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	rec := httptest.NewRecorder()
+	m.Handler(h).ServeHTTP(rec, req)
+	assert.Equal(t, secure.Get("Content-Security-Policy"), rec.Header().Get("Content-Security-Policy"))
 }

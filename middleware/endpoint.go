@@ -371,7 +371,7 @@ func (m *Middleware) servePage(w http.ResponseWriter, r *http.Request, render fu
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP level 2
 	addVary(w.Header(), "Accept-Language")
 	if m.csp != nil {
-		m.csp.add(w.Header(), m.grantedBits(v))
+		m.csp.add(w.Header(), m.grantedBits(v), secureRequest(r))
 	}
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
@@ -406,6 +406,9 @@ func (m *Middleware) record(w http.ResponseWriter, r *http.Request, v *consent.C
 		return true
 	case r.Context().Err() != nil:
 		return false // the visitor left; nothing to answer
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		// A client bug or a replay, not an outage: retrying cannot help.
+		http.Error(w, "Idempotency-Key already used for a different decision", http.StatusUnprocessableEntity)
 	case errors.Is(err, store.ErrLedgerUnavailable):
 		m.log.Error("consent: the ledger cannot record consent: answering 503", "error", err)
 		w.Header().Set("Retry-After", "5")

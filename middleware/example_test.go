@@ -85,7 +85,7 @@ func ExampleCSP() {
 		fmt.Fprint(w, "<!doctype html><title>Shop</title><p>Hello")
 	}))
 	rec := httptest.NewRecorder()
-	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://shop.example/", nil))
 	for _, directive := range strings.Split(rec.Header().Get("Content-Security-Policy"), "; ") {
 		fmt.Println(directive)
 	}

@@ -201,6 +201,7 @@ const maxTagObservations = 64
 type pageEntry struct {
 	views   int64
 	actions []PageAction // at most MaxPageActions: a scan is cheaper than a map
+	seen    time.Time    // the last view, which decides eviction
 }
 
 // inventory is the concurrency-safe store behind Inventory. Its maps are
@@ -241,7 +242,7 @@ func (inv *inventory) recordCookies(path string, now time.Time, obs []observatio
 		o := &obs[i]
 		inv.recordCookie(path, now, o)
 		if o.removed {
-			page, counted = inv.pageAction(page, counted, path, setCookieAction, []byte(o.name), o.category, false, 1)
+			page, counted = inv.pageAction(page, counted, path, now, setCookieAction, []byte(o.name), o.category, false, 1)
 		}
 	}
 	return counted
@@ -269,16 +270,16 @@ func (inv *inventory) recordTags(path string, now time.Time, obs []tagObservatio
 		}
 		inv.recordHost(path, now, host, o.kind, o.tracker, tracker, category, o.removed || o.deferred, o.count)
 		if o.removed || o.deferred {
-			page, counted = inv.pageAction(page, counted, path, o.kind, host, category, o.deferred, o.count)
+			page, counted = inv.pageAction(page, counted, path, now, o.kind, host, category, o.deferred, o.count)
 		}
 	}
 }
 
 // pageAction counts one removal on the page at path; page and counted carry
 // the page across the calls of one response.
-func (inv *inventory) pageAction(page *pageEntry, counted bool, path, what string, name []byte, category string, deferred bool, n int64) (*pageEntry, bool) {
+func (inv *inventory) pageAction(page *pageEntry, counted bool, path string, now time.Time, what string, name []byte, category string, deferred bool, n int64) (*pageEntry, bool) {
 	if page == nil {
-		if page = inv.page(path); page == nil {
+		if page = inv.page(path, now); page == nil {
 			return nil, counted
 		}
 	}
@@ -314,15 +315,27 @@ func (inv *inventory) intern(what string, name []byte) string {
 	return string(name)
 }
 
-func (inv *inventory) page(path string) *pageEntry {
+// page returns the entry of a page, making it if need be. When the table
+// is full, the page seen least recently makes room (counted as dropped):
+// made-up paths, which are seen once each, cannot push out the site's real
+// pages, seen again and again, for good — and error pages and templated
+// routes share one entry each anyway (see responseWriter.pageKey).
+func (inv *inventory) page(path string, now time.Time) *pageEntry {
 	if p := inv.pages[path]; p != nil {
+		p.seen = now
 		return p
 	}
 	if len(inv.pages) >= MaxInventoryPages {
+		oldest, at := "", now
+		for k, p := range inv.pages {
+			if !p.seen.After(at) {
+				oldest, at = k, p.seen
+			}
+		}
+		delete(inv.pages, oldest)
 		inv.dropped.Pages++
-		return nil
 	}
-	p := &pageEntry{}
+	p := &pageEntry{seen: now}
 	inv.pages[strings.Clone(path)] = p
 	return p
 }

@@ -17,7 +17,7 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 		return
 	}
 	enc := m.htmlEncoding(h, "report-encoding:", "report-only mode cannot read HTML in this content encoding: the page is not inventoried")
-	if enc == encUnknown {
+	if !enc.readable() {
 		return
 	}
 	siteHost := hostOnly(rw.req.Host)
@@ -31,7 +31,7 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 	scan.rw.Reset(io.Discard, m.matcher, opts)
 	rw.scan = scan
 	var scanIn io.Writer = &scan.rw
-	if enc != encIdentity {
+	if !enc.identity() {
 		// The scanner reads a decoded copy; the client gets the
 		// compressed bytes as they were.
 		rw.scanRec = newRecoder(enc, io.Discard)
@@ -48,6 +48,7 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 		h.Del("Content-Length")
 		h.Del("Accept-Ranges")
 		h.Del("ETag")
+		enc.reencoded(h)
 		hr := rewriterPool.Get().(*htmlRewrite)
 		hr.reset()
 		hr.inject = m.banner.Append(hr.inject, rw.injection(h, p.lang))
@@ -57,7 +58,7 @@ func (rw *responseWriter) startReport(h http.Header, p htmlPlan) {
 		show.SiteHost = siteHost
 		show.Inject = hr.inject
 		rw.html = hr
-		if enc == encIdentity {
+		if enc.identity() {
 			hr.rw.Reset(rw.w, m.matcher, show)
 			out = &hr.rw
 		} else {
@@ -91,7 +92,7 @@ func (rw *responseWriter) closeScan() {
 	} else {
 		_ = rw.scan.rw.Close()
 	}
-	rw.m.recordPage(rw.req.URL.Path, rw.scan, rw.viewCounted)
+	rw.m.recordPage(rw.pageKey(), rw.scan, rw.viewCounted)
 	rw.scan.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.scan)
 	rw.scan = nil

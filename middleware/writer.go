@@ -37,9 +37,10 @@ type responseWriter struct {
 	renew    *http.Cookie
 	status   int
 	hijacked bool
-	done     bool // committed: the status went out
-	finished bool // the handler returned and the body is complete
-	noBanner bool // the handler asked for no banner (HideBanner)
+	done     bool   // committed: the status went out
+	finished bool   // the handler returned and the body is complete
+	noBanner bool   // the handler asked for no banner (HideBanner)
+	route    string // the page's route, for the inventory (Route)
 	// abandoned: the handler left the answer to someone else (Abandon),
 	// so nothing is written when it returns.
 	abandoned bool
@@ -62,6 +63,9 @@ type responseWriter struct {
 
 	grantedBits uint64 // the consent's category bits, once haveGranted
 	haveGranted bool
+	// broken: the compressed body could not be decoded to its end, so
+	// the response is aborted once the handler has returned.
+	broken bool
 }
 
 // granted returns the visitor's granted category bits, computed once per
@@ -209,7 +213,7 @@ func (rw *responseWriter) commit() {
 	}
 	h := rw.w.Header()
 	m := rw.m
-	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.req.URL.Path)
+	rw.viewCounted = m.filterSetCookies(h, rw.consent, rw.pageKey())
 	handlers := len(h["Set-Cookie"])
 	if !m.reportOnly {
 		m.expireRefused(h, rw.req, rw.consent, false)
@@ -234,7 +238,7 @@ func (rw *responseWriter) commit() {
 	}
 	rw.startRewrite(h)
 	if m.csp != nil && rendersAsDocument(h["Content-Type"]) {
-		m.csp.add(h, rw.granted())
+		m.csp.add(h, rw.granted(), secureRequest(rw.req))
 	}
 	if rw.debug == nil {
 		rw.w.WriteHeader(rw.status)
@@ -266,9 +270,10 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		}
 	}
 	enc := m.htmlEncoding(h, "encoding:", "HTML body in a content encoding the middleware cannot decode passes unchanged: trackers in it are not removed")
-	if enc == encUnknown {
+	if !enc.readable() {
 		return
 	}
+	enc.reencoded(h)
 	// The body will differ from what the handler wrote, and from what
 	// another visitor gets. A Content-Range on a 200 means nothing (a
 	// range is a 206), and is wrong for the rewritten body.
@@ -317,7 +322,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 		opts.OnRemove = rw.debug.onRemove
 		out = rw.debug
 	}
-	if enc == encIdentity {
+	if enc.identity() {
 		hr.rw.Reset(out, m.matcher, opts)
 		rw.body = &hr.rw
 		return
@@ -394,6 +399,11 @@ func (rw *responseWriter) finish() {
 	if !rw.m.reportOnly {
 		dropCookieTrailers(rw.w.Header())
 	}
+	if rw.broken {
+		// As net/http and httputil.ReverseProxy do for a body they cannot
+		// finish: the client sees a broken transfer, not a short page.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // closeBody ends the rewriter (writing what it still holds) and the
@@ -413,8 +423,9 @@ func (rw *responseWriter) closeBody() {
 	}
 	if err != nil && err != errAborted {
 		rw.m.log.Debug("consent: rewriting an HTML response failed", "path", rw.req.URL.Path, "error", err)
+		rw.broken = rw.rec != nil
 	}
-	rw.m.recordPage(rw.req.URL.Path, rw.html, rw.viewCounted)
+	rw.m.recordPage(rw.pageKey(), rw.html, rw.viewCounted)
 	rw.html.rw.Reset(nil, nil, htmlrewrite.Options{})
 	rewriterPool.Put(rw.html)
 	rw.html, rw.rec, rw.body = nil, nil, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -89,7 +91,34 @@ func (l *ledger) Record(ctx context.Context, rec Record) error {
 	if err := rec.normalize(l.cfg.now()); err != nil {
 		return err
 	}
-	return l.w.submit(ctx, rec)
+	if err := l.w.submit(ctx, rec); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(rec.RequestID, idempotentPrefix) {
+		return nil
+	}
+	// A keyed record was stored, or skipped because its request ID was
+	// stored already: by a retry of the same decision (idempotent), or by
+	// another decision under a reused key, which the stored row shows.
+	// The database's unique request ID decides which came first, so the
+	// check holds across instances and concurrent requests.
+	stored, err := l.Lookup(ctx, rec.ConsentID)
+	if err != nil {
+		return err
+	}
+	for _, s := range stored {
+		if s.RequestID == rec.RequestID && !sameDecision(s, rec) {
+			return ErrIdempotencyConflict
+		}
+	}
+	return nil
+}
+
+// sameDecision reports whether two records of one request ID record the
+// same decision.
+func sameDecision(a, b Record) bool {
+	return a.Action == b.Action && a.PolicyVersion == b.PolicyVersion && a.GPC == b.GPC &&
+		slices.Equal(a.Granted, b.Granted)
 }
 
 // enter registers a read or purge, unless the ledger is closed.

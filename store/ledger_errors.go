@@ -18,6 +18,11 @@ var (
 	// consent or request ID, an unknown action, an oversized field, or an IP
 	// field that is not pseudonymised.
 	ErrBadRecord = errors.New("store: invalid ledger record")
+	// ErrIdempotencyConflict reports a record whose request ID (from the
+	// client's Idempotency-Key) is already stored with another decision:
+	// the key was reused for a different request. Nothing is recorded; the
+	// consent endpoint answers 422.
+	ErrIdempotencyConflict = errors.New("store: Idempotency-Key reused with a different decision")
 	// ErrExportFormat reports an export format other than ExportJSONLines
 	// and ExportCSV.
 	ErrExportFormat = errors.New("store: unknown ledger export format")

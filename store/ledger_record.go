@@ -73,6 +73,9 @@ func NewRecord(r *http.Request, p *consent.Policy, v *consent.Consent, action Ac
 	return rec
 }
 
+// idempotentPrefix starts the request IDs derived from an Idempotency-Key.
+const idempotentPrefix = "ik-"
+
 // requestID returns a random ID, or one derived from the client's
 // Idempotency-Key. The key is scoped to the consent ID so that one client's
 // key can never suppress another visitor's record.
@@ -82,7 +85,7 @@ func requestID(r *http.Request, consentID string) string {
 		return NewID()
 	}
 	sum := sha256.Sum256([]byte(consentID + "\x00" + k))
-	return "ik-" + hex.EncodeToString(sum[:16])
+	return idempotentPrefix + hex.EncodeToString(sum[:16])
 }
 
 // requestChannel tells the banner script's fetch (Accept: application/json)

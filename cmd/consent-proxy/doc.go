@@ -97,7 +97,7 @@
 // -report-only and -admin 127.0.0.1:9090 for a while. Visitors see the site
 // as upstream serves it, while the inventory records every cookie and
 // third-party host, and per page what the policy would have removed (a
-// gzip or deflate page is read from a decoded copy and sent on as it came).
+// compressed page is read from a decoded copy and sent on as it came).
 // With -report-only-banner the banner is shown
 // and decisions are stored (and recorded in the -ledger), still without
 // being enforced, so the answers can be seen before they take effect.
@@ -154,7 +154,7 @@
 // A bad or missing setting is reported on one line naming its flag, with
 // exit status 2, before the proxy listens. Upstream sees its own Host and
 // X-Forwarded-For, -Host and -Proto; it is asked only for the content
-// codings the middleware can decode (gzip, deflate), so that HTML can be
+// codings the middleware can decode (gzip, deflate, br, zstd), so that HTML can be
 // rewritten. When upstream cannot be reached the visitor gets a 502 page that
 // says no more than "upstream unavailable". SIGINT or SIGTERM stops
 // accepting connections and lets in-flight requests finish within

@@ -37,7 +37,7 @@ func TestRolloutReportDraftEnforce(t *testing.T) {
 
 	// 1. report
 	p := startAdmin(t, upstream.URL, "-report-only", "-csp", "report")
-	resp, _ := get(t, rawClient(t), p.URL+"/shop", nil)
+	resp, _ := get(t, rawClient(t), p.URL+"/shop", map[string]string{"X-Forwarded-Proto": "https"}) // behind TLS
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Empty(t, resp.Header.Get("Content-Security-Policy"), "report mode enforces nothing")
 	ro := resp.Header.Get("Content-Security-Policy-Report-Only")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -104,7 +107,7 @@ func TestGzipUpstreamIsRewrittenAndStaysGzip(t *testing.T) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 
-	assert.Equal(t, "gzip, deflate", <-askedFor, "upstream is not asked for br")
+	assert.Equal(t, "gzip, deflate, br", <-askedFor, "upstream is asked for what the middleware reads")
 	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
 	zr, err := gzip.NewReader(resp.Body)
 	require.NoError(t, err)
@@ -116,6 +119,94 @@ func TestGzipUpstreamIsRewrittenAndStaysGzip(t *testing.T) {
 	assert.Contains(t, string(body), "<h1>Shop</h1>")
 }
 
+// An upstream that answers in br, zstd or stacked codings, as the visitor
+// asked, has its pages rewritten and re-encoded; one whose compressed body
+// breaks off gets the visitor a broken transfer, not a short page.
+func TestCompressedUpstreamsAreRewrittenOrAborted(t *testing.T) {
+	page := []byte(sitePage)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		coding := strings.TrimPrefix(r.URL.Path, "/")
+		body := page
+		if strings.HasPrefix(coding, "truncated-") {
+			coding = strings.TrimPrefix(coding, "truncated-")
+			body = bytes.Repeat([]byte("<p>a long page</p>\n"), 30000)
+		}
+		w.Header().Set("Content-Encoding", coding)
+		var buf bytes.Buffer
+		switch coding {
+		case "br":
+			bw := brotli.NewWriter(&buf)
+			_, _ = bw.Write(body)
+			_ = bw.Close()
+		case "zstd":
+			zw, _ := zstd.NewWriter(&buf)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+		case "gzip, gzip":
+			var inner bytes.Buffer
+			zw := gzip.NewWriter(&inner)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			zw = gzip.NewWriter(&buf)
+			_, _ = zw.Write(inner.Bytes())
+			_ = zw.Close()
+		case "gzip":
+			zw := gzip.NewWriter(&buf)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+		}
+		z := buf.Bytes()
+		if len(body) != len(page) {
+			z = z[:len(z)*2/3]
+		}
+		_, _ = w.Write(z)
+	}))
+	t.Cleanup(upstream.Close)
+	p := startProxy(t, nil, "-upstream", upstream.URL, "-hash-key", testHash)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	fetch := func(path string) (*http.Response, []byte, error) {
+		req, err := http.NewRequest(http.MethodGet, p.URL+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp, body, err
+	}
+	for _, tc := range []struct{ path, coding string }{{"/br", "br"}, {"/zstd", "zstd"}, {"/gzip,%20gzip", "gzip"}} {
+		resp, z, err := fetch(tc.path)
+		require.NoError(t, err, tc.path)
+		require.Equal(t, tc.coding, resp.Header.Get("Content-Encoding"), tc.path)
+		var zr io.Reader
+		switch tc.coding {
+		case "br":
+			zr = brotli.NewReader(bytes.NewReader(z))
+		case "zstd":
+			d, err := zstd.NewReader(bytes.NewReader(z))
+			require.NoError(t, err)
+			defer d.Close()
+			zr = d
+		default:
+			zr, err = gzip.NewReader(bytes.NewReader(z))
+			require.NoError(t, err)
+		}
+		body, err := io.ReadAll(zr)
+		require.NoError(t, err, tc.path)
+		assert.Equal(t, 1, strings.Count(string(body), bannerMark), tc.path)
+		assert.NotContains(t, string(body), "googletagmanager.com", tc.path)
+		assert.Contains(t, string(body), "<h1>Shop</h1>", tc.path)
+	}
+	for _, path := range []string{"/truncated-gzip", "/truncated-br", "/truncated-zstd"} {
+		_, _, err := fetch(path)
+		require.Error(t, err, path)
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, path)
+	}
+}
+
 func TestLimitAcceptEncoding(t *testing.T) {
 	tests := []struct {
 		name string
@@ -123,10 +214,11 @@ func TestLimitAcceptEncoding(t *testing.T) {
 		want []string
 	}{
 		{name: "absent stays absent", in: nil, want: nil},
-		{name: "br and zstd dropped", in: []string{"gzip, deflate, br, zstd"}, want: []string{"gzip, deflate"}},
-		{name: "q-values kept", in: []string{"br;q=1.0, gzip;q=0.8, *;q=0.1"}, want: []string{"gzip;q=0.8"}},
-		{name: "several lines", in: []string{"br", "GZIP", "identity"}, want: []string{"GZIP, identity"}},
-		{name: "nothing decodable", in: []string{"br, zstd"}, want: []string{"identity"}},
+		{name: "a browser's list kept", in: []string{"gzip, deflate, br, zstd"}, want: []string{"gzip, deflate, br, zstd"}},
+		{name: "q-values kept, * dropped", in: []string{"br;q=1.0, gzip;q=0.8, *;q=0.1"}, want: []string{"br;q=1.0, gzip;q=0.8"}},
+		{name: "several lines", in: []string{"br", "GZIP", "compress", "identity"}, want: []string{"br, GZIP, identity"}},
+		{name: "shared dictionaries dropped", in: []string{"gzip, br, zstd, dcb, dcz"}, want: []string{"gzip, br, zstd"}},
+		{name: "nothing decodable", in: []string{"compress, dcz"}, want: []string{"identity"}},
 		{name: "x-gzip", in: []string{"x-gzip"}, want: []string{"x-gzip"}},
 	}
 	for _, tt := range tests {
