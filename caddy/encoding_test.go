@@ -13,11 +13,11 @@ func TestLimitAcceptEncoding(t *testing.T) {
 		in   []string
 		want []string
 	}{
-		{"a browser's list loses br and zstd", []string{"gzip, deflate, br, zstd"}, []string{"gzip, deflate"}},
-		{"weights are kept", []string{"br;q=1.0, gzip;q=0.8"}, []string{"gzip;q=0.8"}},
-		{"only codings the middleware cannot decode", []string{"br, zstd"}, []string{"identity"}},
-		{"decodable already", []string{"gzip"}, []string{"gzip"}},
-		{"several header lines", []string{"br", "GZIP"}, []string{"GZIP"}},
+		{"a browser's list is decodable", []string{"gzip, deflate, br, zstd"}, []string{"gzip, deflate, br, zstd"}},
+		{"undecodable codings are dropped, weights kept", []string{"dcb, br;q=1.0, compress, gzip;q=0.8"}, []string{"br;q=1.0, gzip;q=0.8"}},
+		{"a wildcard would let upstream pick any", []string{"*"}, []string{"identity"}},
+		{"only codings the middleware cannot decode", []string{"compress, dcz"}, []string{"identity"}},
+		{"several header lines", []string{"dcb", "GZIP"}, []string{"GZIP"}},
 		{"no header", nil, nil},
 	}
 	for _, tt := range tests {

@@ -484,12 +484,13 @@ var (
 )
 
 // limitAcceptEncoding keeps of the visitor's Accept-Encoding only the
-// codings the middleware can decode (gzip, deflate, identity), so that a
-// reverse_proxy upstream (or a precompressed file_server) never answers an
-// HTML page in br or zstd, which would pass with its trackers. Caddy's
-// encode, which runs before this handler, has read the header already, so
-// the visitor still gets the compression it asked for. A list left empty
-// asks for identity; a request without the header is left alone.
+// codings the middleware can decode (gzip, deflate, br, zstd, identity), so
+// that a reverse_proxy upstream never answers an HTML page in one it cannot
+// read (compress, a shared-dictionary coding, or whatever "*" lets upstream
+// pick), which would pass with its trackers. Caddy's encode, which runs
+// before this handler, has read the header already, so the visitor still
+// gets the compression it asked for. A list left empty asks for identity; a
+// request without the header is left alone.
 func limitAcceptEncoding(h http.Header) {
 	vals := h["Accept-Encoding"]
 	if len(vals) == 0 {
@@ -526,7 +527,7 @@ func limitAcceptEncoding(h http.Header) {
 func decodableCoding(part string) bool {
 	coding, _, _ := strings.Cut(part, ";")
 	switch strings.ToLower(strings.TrimSpace(coding)) {
-	case "gzip", "x-gzip", "deflate", "identity", "":
+	case "gzip", "x-gzip", "deflate", "br", "zstd", "identity", "":
 		return true
 	}
 	return false
