@@ -54,7 +54,7 @@ EXAMPLE_MODULES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 # The demo site (examples/demo) replaces examples/stdlib as soon as it exists.
 DEMO_PKG := $(if $(wildcard examples/demo/*.go),./examples/demo,./examples/stdlib)
 
-.PHONY: help toolchain test demo bench load lint vuln keys fuzz e2e tools vulndb clean
+.PHONY: help toolchain test caddy demo bench load lint vuln keys fuzz e2e tools vulndb clean
 
 help: ## Show this help
 	@echo 'Usage: make TARGET [VAR=value ...]'
@@ -75,6 +75,11 @@ test: ## Run all unit tests with the race detector (the example modules too)
 		echo "cd $$m && $(GO) test -race -count=1 ./..."; \
 		(cd "$$m" && $(GO) test -race -count=1 ./...) || exit 1; \
 	done
+
+# The Caddy module (caddy/) is a Go module of its own, so that the core
+# module does not depend on Caddy; compiling Caddy is most of its cost.
+caddy: ## Vet and test the Caddy module (caddy/, its own Go module) with Caddy in-process
+	cd caddy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 demo: ## Run the demo site (examples/demo, else examples/stdlib); pass DEMO_FLAGS
 	$(GO) run $(DEMO_PKG) $(DEMO_FLAGS)

@@ -41,6 +41,9 @@ type responseWriter struct {
 	finished bool   // the handler returned and the body is complete
 	noBanner bool   // the handler asked for no banner (HideBanner)
 	route    string // the page's route, for the inventory (Route)
+	// abandoned: the handler left the answer to someone else (Abandon),
+	// so nothing is written when it returns.
+	abandoned bool
 	// revalidates: the request revalidates a page the middleware rewrote
 	// for this consent state (translateIfNoneMatch).
 	revalidates bool
@@ -391,6 +394,10 @@ func hostOnly(host string) string {
 
 // finish commits a response whose handler wrote no body and ends the body.
 func (rw *responseWriter) finish() {
+	if rw.abandoned && !rw.done && !rw.hijacked && rw.status == 0 && !rw.sniffing {
+		rw.finishAbandoned()
+		return
+	}
 	if rw.sniffing {
 		_ = rw.flushSniffed()
 	}

@@ -1,0 +1,2 @@
+// Package caddy is the ConsentGate middleware as a Caddy v2 module.
+package caddy
