@@ -7,7 +7,6 @@ import (
 	"net/http/httputil"
 
 	"github.com/consentgate/consent"
-	"github.com/consentgate/consent/banner"
 	"github.com/consentgate/consent/middleware"
 	"github.com/consentgate/consent/store"
 )
@@ -15,10 +14,8 @@ import (
 // newMiddleware builds the consent middleware the flags describe. ledger
 // is nil without -ledger.
 func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledger store.Ledger) (*middleware.Middleware, error) {
-	// middleware.New would reject a bad language too, but without naming the
-	// flag; building the catalog first is cheap and does.
-	if _, err := banner.NewCatalog(policy, banner.Fallback(c.language)); err != nil {
-		return nil, &flagError{flag: "language", msg: err.Error(), src: c.languageSrc}
+	if err := c.checkPolicyOptions(policy); err != nil {
+		return nil, err
 	}
 	opts := []middleware.Option{
 		middleware.Keys(c.keys...),
@@ -30,6 +27,21 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 		middleware.Language(c.language),
 		middleware.CSP(c.csp),
 		middleware.CSPSiteHosts(c.cspSiteHosts...),
+		middleware.CookieName(c.cookieName),
+		middleware.CookieLifetime(c.lifetime),
+		middleware.TrustedOrigins(c.trustedOrigins...),
+		middleware.MaxFormBytes(c.maxFormBytes),
+		middleware.Beacons(c.beacons),
+		middleware.SettingsControl(c.settingsControl),
+	}
+	for _, f := range c.languageFiles {
+		opts = append(opts, middleware.LanguageFile(f))
+	}
+	if c.undeclared != "" {
+		opts = append(opts, middleware.UndeclaredCategory(c.undeclared))
+	}
+	if c.assetFiles {
+		opts = append(opts, middleware.AssetFiles())
 	}
 	if c.insecureDev {
 		opts = append(opts, middleware.InsecureDev())
@@ -38,7 +50,7 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 		opts = append(opts, middleware.HostPrefix())
 	}
 	if c.consentMode {
-		opts = append(opts, middleware.GoogleConsentMode(nil))
+		opts = append(opts, middleware.GoogleConsentMode(c.consentModeMap)) // nil: the default mapping
 	}
 	if c.reportOnly {
 		opts = append(opts, middleware.ReportOnly(c.reportBanner))
