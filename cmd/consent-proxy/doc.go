@@ -46,6 +46,8 @@
 //	-language TAG        (CONSENT_LANGUAGE) fallback language of the banner; default en
 //	-language-file FILE  (CONSENT_LANGUAGE_FILE) language file adding a language or replacing texts;
 //	                     repeat the flag or separate paths with commas; default none
+//	-banner-template F   (CONSENT_BANNER_TEMPLATE) html/template file defining "banner" and
+//	                     "settings", replacing the banner's markup; default the built-in markup
 //	-consent-mode        (CONSENT_CONSENT_MODE) Google Consent Mode v2 with the default mapping
 //	-consent-mode-map F  (CONSENT_CONSENT_MODE_MAP) Consent Mode mapping file, JSON or YAML: each
 //	                     consent type to its list of category IDs; implies -consent-mode

@@ -40,14 +40,17 @@ type options struct {
 	consentModeMap  middleware.ConsentModeMap // nil: -consent-mode alone decides
 	consentModeFile string
 	consentModeSrc  string
+	bannerTemplate  string // "" keeps the built-in markup
+	templateFile    string
+	templateSrc     string
 }
 
 // minFormBytes is middleware.New's lower bound of MaxFormBytes.
 const minFormBytes = 256
 
-// maxMapBytes bounds a Consent Mode mapping file: a few hundred bytes in
-// practice.
-const maxMapBytes = 1 << 20
+// maxFileBytes bounds a Consent Mode mapping file or a banner template: a
+// few kilobytes in practice.
+const maxFileBytes = 1 << 20
 
 // parseOptions reads the settings checked without the policy; those that
 // name categories are checked against it by checkPolicyOptions.
@@ -95,6 +98,14 @@ func (c *config) parseOptions(v values) error {
 	}
 	c.maxFormBytes = n
 
+	if path := strings.TrimSpace(v.val["banner-template"]); path != "" {
+		data, err := readBounded(path)
+		if err != nil {
+			return v.errorf("banner-template", "%v", err)
+		}
+		c.bannerTemplate, c.templateFile, c.templateSrc = string(data), path, v.src["banner-template"]
+	}
+
 	if path := strings.TrimSpace(v.val["consent-mode-map"]); path != "" {
 		m, err := readConsentModeMap(path)
 		if err != nil {
@@ -110,17 +121,9 @@ func (c *config) parseOptions(v values) error {
 // the list of category IDs it needs, and checks the types (the categories
 // need the policy: see checkPolicyOptions).
 func readConsentModeMap(path string) (middleware.ConsentModeMap, error) {
-	f, err := os.Open(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxMapBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxMapBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxMapBytes)
 	}
 	var raw map[string][]string
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -164,6 +167,24 @@ func readConsentModeMap(path string) (middleware.ConsentModeMap, error) {
 		}
 	}
 	return m, nil
+}
+
+// readBounded reads a small file named by a setting, refusing one larger
+// than maxFileBytes.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxFileBytes)
+	}
+	return data, nil
 }
 
 // checkPolicyOptions checks the settings that depend on the policy, so that
@@ -210,12 +231,17 @@ func (c *config) checkTexts(policy *consent.Policy) error {
 	if _, err := banner.NewCatalog(&bare, opts...); err != nil {
 		return &flagError{flag: "language", msg: err.Error(), src: c.languageSrc}
 	}
-	if _, err := banner.NewCatalog(policy, opts...); err != nil {
-		src := c.policySrc
+	texts, err := banner.NewCatalog(policy, opts...)
+	if err != nil {
 		if c.policyPath != "" {
 			err = fmt.Errorf("%s: %w", c.policyPath, err)
 		}
-		return &flagError{flag: "policy", msg: err.Error(), src: src}
+		return &flagError{flag: "policy", msg: err.Error(), src: c.policySrc}
+	}
+	if c.bannerTemplate != "" {
+		if _, err := banner.NewBanner(texts, c.prefix, c.bannerTemplate); err != nil {
+			return &flagError{flag: "banner-template", msg: fmt.Sprintf("%s: %v", c.templateFile, err), src: c.templateSrc}
+		}
 	}
 	return nil
 }

@@ -218,3 +218,14 @@ func TestConsentModeMapFlag(t *testing.T) {
 		})
 	}
 }
+
+func TestBannerTemplateFlag(t *testing.T) {
+	tmpl := writeFile(t, "banner.tmpl", `{{define "banner"}}<div id="site-banner" lang="{{.Lang}}"><form method="post" action="{{.Prefix}}">`+
+		`<button name="action" value="accept-all">{{call .T "banner.accept_all"}}</button></form></div>{{end}}`+
+		`{{define "settings"}}<a id="site-settings" href="{{.Prefix}}/preferences">Cookies</a>{{end}}`)
+	p := startSite(t, "-banner-template", tmpl)
+	_, body := get(t, newVisitor(t), p.URL+"/", nil)
+	assert.Contains(t, body, `<div id="site-banner" lang="en"><form method="post" action="/consent">`)
+	assert.NotContains(t, body, bannerMark, "the built-in markup is replaced")
+	assert.NotContains(t, body, "googletagmanager.com", "trackers are still refused")
+}

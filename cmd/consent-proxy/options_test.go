@@ -92,6 +92,11 @@ func TestBadOptionsExitTwoNamingTheFlag(t *testing.T) {
 			want: "consent-proxy: -consent-mode-map: ", wants: "ad_storage: no category"},
 		{name: "consent mode map unknown category", args: with("-consent-mode-map", "FILE"), file: "map.yaml", body: "analytics_storage: [analytics]\nad_storage: [advertising]\n",
 			want: "consent-proxy: -consent-mode-map: ", wants: `ad_storage: "advertising" is not a category of the policy`},
+		{name: "banner template missing", args: with("-banner-template", "/nonexistent/banner.tmpl"), want: "consent-proxy: -banner-template: ", wants: "/nonexistent/banner.tmpl"},
+		{name: "banner template syntax", args: with("-banner-template", "FILE"), file: "banner.tmpl", body: `{{define "banner"}}<div>{{.Nope</div>{{end}}`,
+			want: "consent-proxy: -banner-template: ", wants: "banner.tmpl: banner: bad texts: banner template: "},
+		{name: "banner template without settings", args: with("-banner-template", "FILE"), file: "banner.tmpl", body: `{{define "banner"}}<div>Cookies?</div>{{end}}`,
+			want: "consent-proxy: -banner-template: ", wants: `no {{define "settings"}}`},
 		{name: "consent mode map from env", args: with(), env: map[string]string{"CONSENT_CONSENT_MODE_MAP": "/nonexistent/map.yaml"},
 			want: "consent-proxy: -consent-mode-map: ", wants: "(from CONSENT_CONSENT_MODE_MAP)"},
 	}
@@ -142,6 +147,8 @@ func TestOptionsGoodValues(t *testing.T) {
 	cfgFile := writeFile(t, "proxy.yaml", "cookie-name: cg\ncookie-lifetime: 1y\nlanguage-file: ["+es+", "+fr+"]\n"+
 		"trusted-origins:\n  - https://shop.example.com\n  - https://blog.example.com\nundeclared-category: essential\n"+
 		"beacons: false\nsettings-control: false\nasset-files: true\nmax-form-bytes: 4096\nconsent-mode-map: "+mapYAML+"\n")
+	const tmplText = `{{define "banner"}}<div>Cookies?</div>{{end}}{{define "settings"}}<a>Cookies</a>{{end}}`
+	tmpl := writeFile(t, "banner.tmpl", tmplText)
 	day := 24 * time.Hour
 	defaults := options{cookieName: "consent", lifetime: 180 * day, beacons: true, settingsControl: true, maxFormBytes: 16384}
 	src := "config file " + cfgFile
@@ -185,6 +192,9 @@ func TestOptionsGoodValues(t *testing.T) {
 		{name: "consent mode map json", args: []string{"-consent-mode-map", mapJSON}, mode: true, change: func(o *options) {
 			o.consentModeMap = middleware.ConsentModeMap{"analytics_storage": {consent.Functionality}}
 			o.consentModeFile = mapJSON
+		}},
+		{name: "banner template", env: map[string]string{"CONSENT_BANNER_TEMPLATE": tmpl}, change: func(o *options) {
+			o.bannerTemplate, o.templateFile, o.templateSrc = tmplText, tmpl, "CONSENT_BANNER_TEMPLATE"
 		}},
 		{name: "config file keys", args: []string{"-config", cfgFile}, mode: true, change: func(o *options) { *o = fromFile }},
 		{name: "flag over config file", args: []string{"-config", cfgFile, "-cookie-name", "flagged", "-beacons"}, mode: true, change: func(o *options) {

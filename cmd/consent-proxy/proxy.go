@@ -40,6 +40,9 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 	if c.undeclared != "" {
 		opts = append(opts, middleware.UndeclaredCategory(c.undeclared))
 	}
+	if c.bannerTemplate != "" {
+		opts = append(opts, middleware.BannerTemplate(c.bannerTemplate))
+	}
 	if c.assetFiles {
 		opts = append(opts, middleware.AssetFiles())
 	}

@@ -34,6 +34,7 @@ var settings = []setting{
 	{name: "debug", def: "false", isBool: true, usage: "list removed tags in a Consent-Removed header and the log (pages no longer stream)"},
 	{name: "language", def: "en", usage: "fallback language of the banner and pages (en, de, fr)"},
 	{name: "language-file", list: true, usage: "language file, JSON or YAML ({language: es, texts: {…}}), adding a language or replacing texts; repeat the flag or separate paths with commas (default none)"},
+	{name: "banner-template", usage: "html/template file replacing the banner's markup: it defines \"banner\" and \"settings\" (see banner.DefaultTemplate) (default the built-in markup)"},
 	{name: "consent-mode", def: "false", isBool: true, usage: "emit Google Consent Mode v2 calls with the default mapping"},
 	{name: "consent-mode-map", usage: "Consent Mode mapping file, JSON or YAML: each consent type (ad_storage, analytics_storage, …) to the list of category IDs it needs; implies -consent-mode (default the built-in mapping)"},
 	{name: "cookie-name", def: "consent", usage: "name of the consent cookie (__Host- is put before it with -host-prefix)"},
