@@ -80,6 +80,10 @@
 //	                     removed; default off
 //	-report-only-banner  (CONSENT_REPORT_ONLY_BANNER) with -report-only, still show the banner and
 //	                     record decisions; an error without -report-only; default off
+//	-csp MODE            (CONSENT_CSP) the browser enforces consent too: off, report or enforce;
+//	                     default enforce (report with -report-only)
+//	-csp-site-hosts H    (CONSENT_CSP_SITE_HOSTS) hosts the site serves its own content from (a
+//	                     static CDN), comma-separated, allowed for every visitor; default none
 //	-admin ADDR          (CONSENT_ADMIN) host:port of a separate listener serving the inventory;
 //	                     default none (no inventory is served)
 //	-config FILE         (CONSENT_CONFIG) JSON or YAML file with the flags' names as keys

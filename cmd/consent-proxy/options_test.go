@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,19 @@ func TestOptionsGoodValues(t *testing.T) {
 			assert.Equal(t, tt.mode, c.consentMode, "-consent-mode")
 			require.NoError(t, c.checkPolicyOptions(consent.DefaultPolicy()))
 		})
+	}
+}
+
+// The README's flag table and the package doc list every setting with its
+// variable, so that a new flag cannot go undocumented.
+func TestEverySettingDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	for _, s := range settings {
+		assert.True(t, strings.Contains(string(readme), "| `-"+s.name+"` | `"+envName(s.name)+"` |"), "README's flag table lacks -%s", s.name)
+		assert.True(t, strings.Contains(string(doc), "//\t-"+s.name+" "), "doc.go lacks -%s", s.name)
+		assert.True(t, strings.Contains(string(doc), "("+envName(s.name)+")"), "doc.go lacks %s", envName(s.name))
 	}
 }
