@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 
 	"github.com/consentgate/consent"
 	"github.com/consentgate/consent/middleware"
@@ -68,7 +69,26 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 			opts = append(opts, middleware.LedgerPseudonyms(p))
 		}
 	}
-	return middleware.New(policy, opts...)
+	mw, err := middleware.New(policy, opts...)
+	if err != nil {
+		return nil, policyError(c, err)
+	}
+	return mw, nil
+}
+
+// policyError names -policy for an error of middleware.New: every setting
+// it takes from a flag is checked beforehand (parseConfig,
+// checkPolicyOptions), so what is left is the policy's, such as a
+// catalog.uses entry the catalog does not know.
+func policyError(c *config, err error) error {
+	msg := strings.TrimPrefix(err.Error(), middleware.ErrConfig.Error()+": ")
+	msg = strings.TrimPrefix(msg, "policy: ")
+	if c.policyPath != "" {
+		msg = c.policyPath + ": " + msg
+	} else {
+		msg = "the built-in policy: " + msg
+	}
+	return &flagError{flag: "policy", msg: msg, src: c.policySrc}
 }
 
 // newHandler is the whole proxy: the health check, answered here, and
