@@ -61,7 +61,7 @@
 //	-beacons             (CONSENT_BEACONS) remove undeclared web beacons; default on
 //	-settings-control    (CONSENT_SETTINGS_CONTROL) the "Cookie settings" control; default on
 //	-asset-files         (CONSENT_ASSET_FILES) banner CSS and script as files, not inline; default off
-//	-max-form-bytes N    (CONSENT_MAX_FORM_BYTES) largest consent form body; default 16384 (min 256)
+//	-max-form-bytes N    (CONSENT_MAX_FORM_BYTES) largest consent form body; default 16384 (256 to 1048576)
 //	-healthz PATH        (CONSENT_HEALTHZ) answered 200 by the proxy, never by upstream; default /healthz
 //	-shutdown-timeout D  (CONSENT_SHUTDOWN_TIMEOUT) how long in-flight requests may finish; default 30s
 //	-write-timeout D     (CONSENT_WRITE_TIMEOUT) how long one write to a client may block, renewed at

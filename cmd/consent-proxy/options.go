@@ -45,8 +45,13 @@ type options struct {
 	templateSrc     string
 }
 
-// minFormBytes is middleware.New's lower bound of MaxFormBytes.
-const minFormBytes = 256
+// minFormBytes is middleware.New's lower bound of MaxFormBytes; maxFormBytes
+// is ours: a consent form is a few hundred bytes, so a larger bound only
+// lets a client make the proxy read more.
+const (
+	minFormBytes = 256
+	maxFormBytes = 1 << 20
+)
 
 // maxFileBytes bounds a Consent Mode mapping file or a banner template: a
 // few kilobytes in practice.
@@ -72,7 +77,8 @@ func (c *config) parseOptions(v values) error {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
-		// Read here, so that a missing file fails with the others.
+		// Looked for here, so that a missing file fails with the other
+		// settings, before the policy is loaded.
 		if _, err := os.Stat(f); err != nil {
 			return v.errorf("language-file", "%v", err)
 		}
@@ -93,8 +99,8 @@ func (c *config) parseOptions(v values) error {
 	c.undeclared, c.undeclaredSrc = consent.CategoryID(strings.TrimSpace(v.val["undeclared-category"])), v.src["undeclared-category"]
 
 	n, err := strconv.ParseInt(strings.TrimSpace(v.val["max-form-bytes"]), 10, 64)
-	if err != nil || n < minFormBytes || n > 1<<30 {
-		return v.errorf("max-form-bytes", "must be a whole number of bytes from %d to 1073741824, not %q", minFormBytes, v.val["max-form-bytes"])
+	if err != nil || n < minFormBytes || n > maxFormBytes {
+		return v.errorf("max-form-bytes", "must be a whole number of bytes from %d to %d, not %q", minFormBytes, maxFormBytes, v.val["max-form-bytes"])
 	}
 	c.maxFormBytes = n
 

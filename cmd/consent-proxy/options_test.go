@@ -77,6 +77,7 @@ func TestBadOptionsExitTwoNamingTheFlag(t *testing.T) {
 			want: `consent-proxy: -asset-files: must be true or false, not "sometimes" (from config file `},
 		{name: "max form bytes unit", args: with("-max-form-bytes", "16KiB"), want: `consent-proxy: -max-form-bytes: must be a whole number of bytes from 256`},
 		{name: "max form bytes small", args: with("-max-form-bytes", "100"), want: `consent-proxy: -max-form-bytes: must be a whole number of bytes from 256`, wants: `not "100"`},
+		{name: "max form bytes large", args: with("-max-form-bytes", "1073741824"), want: `consent-proxy: -max-form-bytes: must be a whole number of bytes from 256 to 1048576, not "1073741824"`},
 		{name: "max form bytes from config", args: with("-config", "FILE"), file: "proxy.yaml", body: "max-form-bytes: -1\n",
 			want: `consent-proxy: -max-form-bytes: must be a whole number`, wants: "(from config file "},
 		{name: "consent mode map missing", args: with("-consent-mode-map", "/nonexistent/map.yaml"), want: "consent-proxy: -consent-mode-map: "},

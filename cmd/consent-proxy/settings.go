@@ -44,7 +44,7 @@ var settings = []setting{
 	{name: "beacons", def: "true", isBool: true, usage: "remove undeclared web beacons: tiny or hidden images and frames on third-party hosts no tracker declares; -beacons=false keeps them"},
 	{name: "settings-control", def: "true", isBool: true, usage: "give a visitor who has decided a small \"Cookie settings\" control on every page, to reopen the preferences; -settings-control=false leaves their pages alone"},
 	{name: "asset-files", def: "false", isBool: true, usage: "link the banner's stylesheet and script as files under -prefix instead of inlining them"},
-	{name: "max-form-bytes", def: "16384", usage: "largest consent form body accepted, in bytes (at least 256)"},
+	{name: "max-form-bytes", def: "16384", usage: "largest consent form body accepted, in bytes (256 to 1048576)"},
 	{name: "healthz", def: "/healthz", usage: "path answered 200 by the proxy itself, never by upstream"},
 	{name: "shutdown-timeout", def: "30s", usage: "how long in-flight requests may take to finish on SIGINT/SIGTERM"},
 	{name: "write-timeout", def: "60s", usage: "how long one write to a client may block; renewed at every write, so a slow stream goes on while a client that stops reading is cut off (0: never)"},
