@@ -43,6 +43,7 @@ type config struct {
 	admin           string // "" serves no inventory
 	csp             middleware.CSPMode
 	cspSiteHosts    []string
+	options
 }
 
 // parseConfig checks every setting; the first problem is returned as a
@@ -50,7 +51,8 @@ type config struct {
 func parseConfig(v values) (*config, error) {
 	c := &config{policyPath: v.val["policy"], policySrc: v.src["policy"], language: v.val["language"], languageSrc: v.src["language"]}
 	bools := map[string]*bool{"insecure-dev": &c.insecureDev, "host-prefix": &c.hostPrefix, "gpc": &c.gpc, "debug": &c.debug, "consent-mode": &c.consentMode,
-		"report-only": &c.reportOnly, "report-only-banner": &c.reportBanner}
+		"report-only": &c.reportOnly, "report-only-banner": &c.reportBanner,
+		"beacons": &c.beacons, "settings-control": &c.settingsControl, "asset-files": &c.assetFiles}
 	for _, s := range settings { // settings order, so the error reported first is stable
 		p, ok := bools[s.name]
 		if !ok {
@@ -120,6 +122,9 @@ func parseConfig(v values) (*config, error) {
 		return nil, err
 	}
 	if err := c.parseRollout(v); err != nil {
+		return nil, err
+	}
+	if err := c.parseOptions(v); err != nil {
 		return nil, err
 	}
 	return c, nil

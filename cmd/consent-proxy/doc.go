@@ -44,7 +44,24 @@
 //	-gpc                 (CONSENT_GPC) honour Global Privacy Control
 //	-debug               (CONSENT_DEBUG) list removed tags in a Consent-Removed header (pages stop streaming)
 //	-language TAG        (CONSENT_LANGUAGE) fallback language of the banner; default en
+//	-language-file FILE  (CONSENT_LANGUAGE_FILE) language file adding a language or replacing texts;
+//	                     repeat the flag or separate paths with commas; default none
+//	-banner-template F   (CONSENT_BANNER_TEMPLATE) html/template file defining "banner" and
+//	                     "settings", replacing the banner's markup; default the built-in markup
 //	-consent-mode        (CONSENT_CONSENT_MODE) Google Consent Mode v2 with the default mapping
+//	-consent-mode-map F  (CONSENT_CONSENT_MODE_MAP) Consent Mode mapping file, JSON or YAML: each
+//	                     consent type to its list of category IDs; implies -consent-mode
+//	-cookie-name NAME    (CONSENT_COOKIE_NAME) name of the consent cookie; default consent
+//	-cookie-lifetime L   (CONSENT_COOKIE_LIFETIME) how long a choice is kept: 180d, 26w, 6mo, 1y or
+//	                     a Go duration, at least a minute; default 180d
+//	-trusted-origins O   (CONSENT_TRUSTED_ORIGINS) other origins allowed to post consent,
+//	                     comma-separated or repeated; default none
+//	-undeclared-category ID (CONSENT_UNDECLARED_CATEGORY) category of undeclared cookies and beacons
+//	                     (essential lets them through); default: they need every category
+//	-beacons             (CONSENT_BEACONS) remove undeclared web beacons; default on
+//	-settings-control    (CONSENT_SETTINGS_CONTROL) the "Cookie settings" control; default on
+//	-asset-files         (CONSENT_ASSET_FILES) banner CSS and script as files, not inline; default off
+//	-max-form-bytes N    (CONSENT_MAX_FORM_BYTES) largest consent form body; default 16384 (256 to 1048576)
 //	-healthz PATH        (CONSENT_HEALTHZ) answered 200 by the proxy, never by upstream; default /healthz
 //	-shutdown-timeout D  (CONSENT_SHUTDOWN_TIMEOUT) how long in-flight requests may finish; default 30s
 //	-write-timeout D     (CONSENT_WRITE_TIMEOUT) how long one write to a client may block, renewed at
@@ -63,6 +80,10 @@
 //	                     removed; default off
 //	-report-only-banner  (CONSENT_REPORT_ONLY_BANNER) with -report-only, still show the banner and
 //	                     record decisions; an error without -report-only; default off
+//	-csp MODE            (CONSENT_CSP) the browser enforces consent too: off, report or enforce;
+//	                     default enforce (report with -report-only)
+//	-csp-site-hosts H    (CONSENT_CSP_SITE_HOSTS) hosts the site serves its own content from (a
+//	                     static CDN), comma-separated, allowed for every visitor; default none
 //	-admin ADDR          (CONSENT_ADMIN) host:port of a separate listener serving the inventory;
 //	                     default none (no inventory is served)
 //	-config FILE         (CONSENT_CONFIG) JSON or YAML file with the flags' names as keys

@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 
 	"github.com/consentgate/consent"
-	"github.com/consentgate/consent/banner"
 	"github.com/consentgate/consent/middleware"
 	"github.com/consentgate/consent/store"
 )
@@ -15,10 +15,8 @@ import (
 // newMiddleware builds the consent middleware the flags describe. ledger
 // is nil without -ledger.
 func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledger store.Ledger) (*middleware.Middleware, error) {
-	// middleware.New would reject a bad language too, but without naming the
-	// flag; building the catalog first is cheap and does.
-	if _, err := banner.NewCatalog(policy, banner.Fallback(c.language)); err != nil {
-		return nil, &flagError{flag: "language", msg: err.Error(), src: c.languageSrc}
+	if err := c.checkPolicyOptions(policy); err != nil {
+		return nil, err
 	}
 	opts := []middleware.Option{
 		middleware.Keys(c.keys...),
@@ -30,6 +28,24 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 		middleware.Language(c.language),
 		middleware.CSP(c.csp),
 		middleware.CSPSiteHosts(c.cspSiteHosts...),
+		middleware.CookieName(c.cookieName),
+		middleware.CookieLifetime(c.lifetime),
+		middleware.TrustedOrigins(c.trustedOrigins...),
+		middleware.MaxFormBytes(c.maxFormBytes),
+		middleware.Beacons(c.beacons),
+		middleware.SettingsControl(c.settingsControl),
+	}
+	for _, f := range c.languageFiles {
+		opts = append(opts, middleware.LanguageFile(f))
+	}
+	if c.undeclared != "" {
+		opts = append(opts, middleware.UndeclaredCategory(c.undeclared))
+	}
+	if c.bannerTemplate != "" {
+		opts = append(opts, middleware.BannerTemplate(c.bannerTemplate))
+	}
+	if c.assetFiles {
+		opts = append(opts, middleware.AssetFiles())
 	}
 	if c.insecureDev {
 		opts = append(opts, middleware.InsecureDev())
@@ -38,7 +54,7 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 		opts = append(opts, middleware.HostPrefix())
 	}
 	if c.consentMode {
-		opts = append(opts, middleware.GoogleConsentMode(nil))
+		opts = append(opts, middleware.GoogleConsentMode(c.consentModeMap)) // nil: the default mapping
 	}
 	if c.reportOnly {
 		opts = append(opts, middleware.ReportOnly(c.reportBanner))
@@ -53,7 +69,26 @@ func newMiddleware(c *config, policy *consent.Policy, logger *slog.Logger, ledge
 			opts = append(opts, middleware.LedgerPseudonyms(p))
 		}
 	}
-	return middleware.New(policy, opts...)
+	mw, err := middleware.New(policy, opts...)
+	if err != nil {
+		return nil, policyError(c, err)
+	}
+	return mw, nil
+}
+
+// policyError names -policy for an error of middleware.New: every setting
+// it takes from a flag is checked beforehand (parseConfig,
+// checkPolicyOptions), so what is left is the policy's, such as a
+// catalog.uses entry the catalog does not know.
+func policyError(c *config, err error) error {
+	msg := strings.TrimPrefix(err.Error(), middleware.ErrConfig.Error()+": ")
+	msg = strings.TrimPrefix(msg, "policy: ")
+	if c.policyPath != "" {
+		msg = c.policyPath + ": " + msg
+	} else {
+		msg = "the built-in policy: " + msg
+	}
+	return &flagError{flag: "policy", msg: msg, src: c.policySrc}
 }
 
 // newHandler is the whole proxy: the health check, answered here, and

@@ -55,6 +55,10 @@ func serve(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		return failUsage(e, err)
 	}
+	// Before the ledger opens, so that a bad setting creates no ledger file.
+	if err := cfg.checkPolicyOptions(policy); err != nil {
+		return failUsage(e, err)
+	}
 	var ledger store.Ledger
 	if cfg.ledgerURL != "" {
 		if ledger, err = openLedger(ctx, cfg, logger, e.ledgerOptions); err != nil {

@@ -16,6 +16,7 @@ type setting struct {
 	def    string
 	usage  string
 	isBool bool
+	list   bool // repeatable: each use adds to a comma-separated list
 }
 
 // settings lists every option, in the order usage shows them.
@@ -32,7 +33,18 @@ var settings = []setting{
 	{name: "gpc", def: "false", isBool: true, usage: "honour Global Privacy Control (Sec-GPC: 1)"},
 	{name: "debug", def: "false", isBool: true, usage: "list removed tags in a Consent-Removed header and the log (pages no longer stream)"},
 	{name: "language", def: "en", usage: "fallback language of the banner and pages (en, de, fr)"},
+	{name: "language-file", list: true, usage: "language file, JSON or YAML ({language: es, texts: {…}}), adding a language or replacing texts; repeat the flag or separate paths with commas (default none)"},
+	{name: "banner-template", usage: "html/template file replacing the banner's markup: it defines \"banner\" and \"settings\" (see banner.DefaultTemplate) (default the built-in markup)"},
 	{name: "consent-mode", def: "false", isBool: true, usage: "emit Google Consent Mode v2 calls with the default mapping"},
+	{name: "consent-mode-map", usage: "Consent Mode mapping file, JSON or YAML: each consent type (ad_storage, analytics_storage, …) to the list of category IDs it needs; implies -consent-mode (default the built-in mapping)"},
+	{name: "cookie-name", def: "consent", usage: "name of the consent cookie (__Host- is put before it with -host-prefix)"},
+	{name: "cookie-lifetime", def: "180d", usage: "how long a choice is kept before the visitor is asked again: days (180d), weeks (26w), months of 30 days (6mo), years of 365 days (1y) or a Go duration (4320h); at least a minute"},
+	{name: "trusted-origins", list: true, usage: "other origins allowed to post to the consent endpoint (https://shop.example.com), comma-separated or repeated (default none: cross-origin posts are refused)"},
+	{name: "undeclared-category", usage: "category ID that cookies and beacons the policy does not declare count as (essential lets them all through) (default: they pass only for a visitor who granted every category)"},
+	{name: "beacons", def: "true", isBool: true, usage: "remove undeclared web beacons: tiny or hidden images and frames on third-party hosts no tracker declares; -beacons=false keeps them"},
+	{name: "settings-control", def: "true", isBool: true, usage: "give a visitor who has decided a small \"Cookie settings\" control on every page, to reopen the preferences; -settings-control=false leaves their pages alone"},
+	{name: "asset-files", def: "false", isBool: true, usage: "link the banner's stylesheet and script as files under -prefix instead of inlining them"},
+	{name: "max-form-bytes", def: "16384", usage: "largest consent form body accepted, in bytes (256 to 1048576)"},
 	{name: "healthz", def: "/healthz", usage: "path answered 200 by the proxy itself, never by upstream"},
 	{name: "shutdown-timeout", def: "30s", usage: "how long in-flight requests may take to finish on SIGINT/SIGTERM"},
 	{name: "write-timeout", def: "60s", usage: "how long one write to a client may block; renewed at every write, so a slow stream goes on while a client that stops reading is cut off (0: never)"},
@@ -86,11 +98,21 @@ func (v values) errorf(name, format string, args ...any) error {
 type rawValue struct {
 	s      string
 	isBool bool
+	list   bool
+	set    bool
 }
 
-func (r *rawValue) String() string     { return r.s }
-func (r *rawValue) Set(s string) error { r.s = s; return nil }
-func (r *rawValue) IsBoolFlag() bool   { return r.isBool }
+func (r *rawValue) String() string { return r.s }
+func (r *rawValue) Set(s string) error {
+	if r.list && r.set {
+		r.s += "," + s
+	} else {
+		r.s = s
+	}
+	r.set = true
+	return nil
+}
+func (r *rawValue) IsBoolFlag() bool { return r.isBool }
 
 // errHelp asks for the usage text.
 var errHelp = flag.ErrHelp
@@ -102,7 +124,7 @@ func resolve(args []string, getenv func(string) string) (values, error) {
 	fs.SetOutput(io.Discard) // errors are reported on one line by the caller
 	raw := make(map[string]*rawValue, len(settings))
 	for _, s := range settings {
-		r := &rawValue{s: s.def, isBool: s.isBool}
+		r := &rawValue{s: s.def, isBool: s.isBool, list: s.list}
 		raw[s.name] = r
 		fs.Var(r, s.name, s.usage)
 	}
