@@ -32,7 +32,9 @@ VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
 TOOLS_BIN   := $(CURDIR)/.tools/bin
 STATICCHECK := $(TOOLS_BIN)/staticcheck
 GOVULNCHECK := $(TOOLS_BIN)/govulncheck
-VULNDB_DIR  := $(CURDIR)/.cache/vulndb
+# Outside the checkout, so that every clone on a machine (CI's included)
+# shares one build of it per version: building it takes minutes.
+VULNDB_DIR  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/consentgate/vulndb-$(VULNDB_VERSION)
 VULNDB_STAMP := $(VULNDB_DIR)/.built-$(VULNDB_VERSION)
 # The consent-proxy binary that `make vuln` scans (-mode binary).
 VULN_BIN    := $(CURDIR)/.cache/vuln/consent-proxy
@@ -160,11 +162,12 @@ tools: ## Install pinned staticcheck and govulncheck into .tools/bin (if missing
 	@$(call go-install,staticcheck,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION))
 	@$(call go-install,govulncheck,golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION))
 
-vulndb: $(VULNDB_STAMP) ## Build the offline vulnerability database in .cache/vulndb (cached per version)
+vulndb: $(VULNDB_STAMP) ## Build the offline vulnerability database in ~/.cache/consentgate (once per version and machine)
 
 $(VULNDB_STAMP):
 	@echo 'vulndb: building database from golang.org/x/vulndb@$(VULNDB_VERSION)'
 	rm -rf '$(VULNDB_DIR)' '$(VULNDB_DIR).tmp'
+	mkdir -p "$$(dirname '$(VULNDB_DIR)')"
 	@# Run outside this module, so that go.mod/go.sum are never touched.
 	src=$$(cd / && GOWORK=off $(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) \
 		| sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
