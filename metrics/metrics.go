@@ -30,7 +30,7 @@ type Collector struct {
 	mw *middleware.Middleware
 
 	requests, pages, tags, stripped, expired, decisions *prometheus.Desc
-	ledger, ledgerErrors, csp                            *prometheus.Desc
+	ledger, ledgerErrors, csp                           *prometheus.Desc
 }
 
 // NewCollector returns a collector of mw's counters, to register with a
