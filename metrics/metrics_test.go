@@ -208,15 +208,16 @@ func TestCollectorCountsWhatTheMiddlewareDid(t *testing.T) {
 			f.decide(consenttest.AcceptAll, "reject-all")
 			f.decide(consenttest.Undecided, "save")
 			f.decide(consenttest.Undecided, "accept-all", "Sec-GPC", "1")
+			f.decide(consenttest.Undecided, "reject-all", "Sec-GPC", "1") // nothing for GPC to limit
 		},
 		want: func(*fixture) []sample {
 			return []sample{
 				{"consentgate_decisions_total", []string{"action", "accept-all"}, 1},
-				{"consentgate_decisions_total", []string{"action", "reject-all"}, 1},
+				{"consentgate_decisions_total", []string{"action", "reject-all"}, 2},
 				{"consentgate_decisions_total", []string{"action", "withdraw"}, 1},
 				{"consentgate_decisions_total", []string{"action", "custom"}, 1},
 				{"consentgate_decisions_total", []string{"action", "gpc"}, 1},
-				{"consentgate_ledger_write_duration_seconds", nil, 5},
+				{"consentgate_ledger_write_duration_seconds", nil, 6},
 				{"consentgate_ledger_write_errors_total", nil, 0},
 				{"consentgate_requests_total", []string{"state", "undecided"}, 0},
 			}

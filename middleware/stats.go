@@ -82,8 +82,9 @@ type Stats struct {
 	CookiesExpired uint64
 	// Decisions counts the choices the consent endpoint accepted (cookie
 	// set), by action. A reject-all that takes back categories granted
-	// before counts as Withdraw; a choice that Global Privacy Control
-	// turned into a refusal counts as GPC.
+	// before counts as Withdraw; an accept-all that Global Privacy
+	// Control limited (its sale-or-sharing categories refused) counts as
+	// GPC.
 	Decisions struct{ AcceptAll, RejectAll, Custom, Withdraw, GPC uint64 }
 	// Ledger is the latency of the ledger's writes, successful or not
 	// (zero without a ledger).
@@ -181,8 +182,8 @@ func (m *Middleware) countRequest(v *consent.Consent) {
 func (m *Middleware) countDecision(method consent.Method, withdrawn, gpcRefuses bool) {
 	a := decisionCustom
 	switch {
-	case gpcRefuses:
-		a = decisionGPC
+	case gpcRefuses && method == consent.AcceptAll:
+		a = decisionGPC // a refusal changes nothing for GPC to limit
 	case withdrawn:
 		a = decisionWithdraw
 	case method == consent.AcceptAll:
