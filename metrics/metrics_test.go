@@ -343,3 +343,33 @@ consentgate_csp_reports_total{outcome="refused"} 1
 	require.NoError(t, testutil.CollectAndCompare(metrics.NewCollector(f.mw), strings.NewReader(want),
 		"consentgate_requests_total", "consentgate_csp_reports_total"))
 }
+
+// TestScrapeWhileServing scrapes while visitors load pages: run with
+// -race, it shows the counters need no lock; the final scrape counts them
+// all.
+func TestScrapeWhileServing(t *testing.T) {
+	f := newFixture(t, nil)
+	const visitors, pages = 4, 25
+	done := make(chan struct{})
+	for range visitors {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range pages {
+				req := httptest.NewRequest(http.MethodGet, "/", nil)
+				req.Header.Set("Accept", "text/html")
+				f.h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		}()
+	}
+	for running := visitors; running > 0; {
+		select {
+		case <-done:
+			running--
+		default:
+			_, err := f.reg.Gather()
+			require.NoError(t, err)
+		}
+	}
+	assert.Equal(t, float64(visitors*pages), f.value("consentgate_requests_total", "state", "undecided"))
+	assert.Equal(t, float64(visitors*pages), f.value("consentgate_pages_rewritten_total"))
+}
