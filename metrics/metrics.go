@@ -39,7 +39,7 @@ type Collector struct {
 //
 //	consentgate_requests_total{state}                   undecided, partial, accept-all
 //	consentgate_pages_rewritten_total
-//	consentgate_tags_removed_total{tracker,category}    policy and catalog trackers, "undeclared beacon"
+//	consentgate_tags_removed_total{tracker,category}    policy and catalog trackers (from the first removal on), "undeclared beacon"
 //	consentgate_cookies_stripped_total
 //	consentgate_cookies_expired_total
 //	consentgate_decisions_total{action}                 accept-all, reject-all, custom, withdraw, gpc
@@ -89,9 +89,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	// catalog vendor of the same name, two hosts of one vendor): one
 	// series each, summed.
 	type key struct{ tracker, category string }
-	tags := make(map[key]uint64, len(s.Tags))
-	order := make([]key, 0, len(s.Tags))
+	tags := make(map[key]uint64)
+	var order []key
 	for _, t := range s.Tags {
+		// A tracker's series appears at its first removal, as a
+		// CounterVec's would: the catalog declares hundreds of vendors,
+		// and a scrape of their zeros would cost more than the rest.
+		if t.Removed == 0 && t.Tracker != middleware.UndeclaredBeacon {
+			continue
+		}
 		k := key{t.Tracker, t.Category}
 		if _, ok := tags[k]; !ok {
 			order = append(order, k)
