@@ -56,7 +56,7 @@ func NewCollector(mw *middleware.Middleware) *Collector {
 	return &Collector{
 		mw:           mw,
 		requests:     d("requests_total", "Requests passed to the site's handler, by the visitor's consent state.", "state"),
-		pages:        d("pages_rewritten_total", "HTML pages the rewriter changed for the visitor's consent (banner injected, tags filtered)."),
+		pages:        d("pages_rewritten_total", "HTML pages rewritten for the visitor's consent (a banner to inject or tags to filter)."),
 		tags:         d("tags_removed_total", "Tracker elements removed or deferred, by tracker and category.", "tracker", "category"),
 		stripped:     d("cookies_stripped_total", "Set-Cookie lines dropped because their category was not granted."),
 		expired:      d("cookies_expired_total", "Cookies of refused categories the browser sent that were expired."),
@@ -86,8 +86,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.requests, s.Requests.AcceptAll, "accept-all")
 	counter(c.pages, s.PagesRewritten)
 	// A name may be declared twice (the policy's own tracker and a
-	// catalog vendor of the same name, two hosts of one vendor): one
-	// series each, summed.
+	// catalog vendor of the same name): one series per name and
+	// category, the counts summed.
 	type key struct{ tracker, category string }
 	tags := make(map[key]uint64)
 	var order []key
