@@ -65,6 +65,7 @@ func (m *Middleware) serveCSPReport(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {
+		m.stats.cspRefused.Add(1)
 		methodNotAllowed(w, "POST")
 		return
 	}
@@ -75,6 +76,7 @@ func (m *Middleware) serveCSPReport(w http.ResponseWriter, r *http.Request) {
 		limit = MaxCSPReportBytes
 	case ctReports:
 	default:
+		m.stats.cspRefused.Add(1)
 		h.Set("Accept-Post", ctCSPReport+", "+ctReports)
 		http.Error(w, fmt.Sprintf("content type %q: send %s or %s", truncate(mt, 40), ctCSPReport, ctReports), http.StatusUnsupportedMediaType)
 		return
@@ -84,6 +86,7 @@ func (m *Middleware) serveCSPReport(w http.ResponseWriter, r *http.Request) {
 	defer buf.release()
 	_, err := buf.body.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
+		m.stats.cspRefused.Add(1)
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			http.Error(w, fmt.Sprintf("%v: body larger than %d bytes", errCSPReport, limit), http.StatusBadRequest)
@@ -94,10 +97,12 @@ func (m *Middleware) serveCSPReport(w http.ResponseWriter, r *http.Request) {
 	}
 	buf.reports, err = parseCSPReports(mt, buf.body.Bytes(), buf.reports[:0])
 	if err != nil {
+		m.stats.cspRefused.Add(1)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	m.recordCSPReports(buf.reports)
+	m.stats.cspAccepted.Add(1)
 	w.WriteHeader(http.StatusNoContent)
 }
 

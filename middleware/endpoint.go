@@ -215,6 +215,7 @@ func (m *Middleware) serveDecision(w http.ResponseWriter, r *http.Request) {
 		m.applyGPC(v) // what this request may do; the cookie keeps the choice as made
 	}
 	m.expireRefused(h, r, v, true)
+	m.countDecision(method, withdrawn, gpcRefuses)
 
 	if wantsJSON(r) {
 		s := m.state(r, v)
@@ -400,7 +401,12 @@ func (m *Middleware) record(w http.ResponseWriter, r *http.Request, v *consent.C
 	lang := m.catalog.Texts(m.catalog.Pick(r.Header.Get("Accept-Language"))).Lang()
 	rec := store.NewRecord(r, m.policy, v, action, lang, m.pseudo)
 	rec.GPC = gpcRefuses
+	start := time.Now()
 	err := m.ledger.Record(r.Context(), rec)
+	m.observeLedger(time.Since(start))
+	if err != nil && r.Context().Err() == nil {
+		m.stats.ledgerErrors.Add(1)
+	}
 	switch {
 	case err == nil:
 		return true

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consentgate/consent"
@@ -203,12 +204,21 @@ type htmlRewrite struct {
 	obs   []tagObservation
 	names []byte
 	onTag func(htmlrewrite.TagEvent)
+	// tags are the middleware's removal counters (stats.tags).
+	tags []atomic.Uint64
 }
 
 // observe counts one tag of the page, by kind, host (lowercased), tracker
 // and fate, up to maxTagObservations distinct ones: pages repeat the same
 // few hosts, and the page's memory must not grow with its length.
 func (hr *htmlRewrite) observe(e htmlrewrite.TagEvent) {
+	if (e.Removed || e.Deferred) && len(hr.tags) > 0 {
+		i := len(hr.tags) - 1 // an undeclared beacon
+		if e.Tracker != nil {
+			i = e.Tracker.ID
+		}
+		hr.tags[i].Add(1)
+	}
 	host := e.Host
 	if len(host) > maxNameBytes {
 		host = host[:maxNameBytes]

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/consentgate/consent"
@@ -72,6 +73,9 @@ type Middleware struct {
 	inv          *inventory
 	reportOnly   bool
 	reportBanner bool
+
+	// stats are the counters Stats reads.
+	stats stats
 }
 
 // New validates policy and options and returns the middleware. Every problem
@@ -251,6 +255,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		}
 		st := new(requestState)
 		v, renew := m.visitorConsent(r, st)
+		m.countRequest(v)
 		r = r.WithContext(consent.NewContext(r.Context(), v))
 		st.rw = responseWriter{w: w, m: m, req: r, consent: v, renew: renew}
 		if _, ok := r.Header["If-Modified-Since"]; ok && documentRequest(r) && m.rewrites(st.rw.plan()) {
@@ -355,6 +360,7 @@ func (m *Middleware) buildRewriter(cfg *config) error {
 		used[v.ID] = true
 	}
 	trackers := make([]htmlrewrite.Tracker, 0, len(m.trackers))
+	m.stats.tags = make([]atomic.Uint64, len(m.trackers)+1) // by tracker ID, then undeclared beacons
 	cspTrackers := make([]cspTracker, 0, len(m.policy.Trackers)+len(used))
 	for _, t := range m.trackers {
 		bit, ok := m.catBit[t.Category]
@@ -364,7 +370,7 @@ func (m *Middleware) buildRewriter(cfg *config) error {
 			names[unmappedBit] = string(consent.Unmapped)
 		}
 		m.trackerCats |= 1 << bit
-		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit})
+		trackers = append(trackers, htmlrewrite.Tracker{Name: t.Name, Hosts: t.Hosts, URLs: t.URLs, Category: bit, ID: len(trackers)})
 		if t.Vendor == "" || used[t.Vendor] {
 			cspTrackers = append(cspTrackers, cspTracker{hosts: t.Hosts, urls: t.URLs, bit: bit})
 		}

@@ -159,6 +159,8 @@ func (m *Middleware) filterSetCookies(h http.Header, v *consent.Consent, path st
 			obs = append(obs, observation{name: cut(c.Name, maxNameBytes), category: category, removed: !allowed, cookie: c})
 			if allowed || m.reportOnly {
 				kept = append(kept, line)
+			} else {
+				m.stats.cookiesStripped.Add(1)
 			}
 		}
 		clear(values[len(kept):])
@@ -228,6 +230,7 @@ func (m *Middleware) expireRefused(h http.Header, r *http.Request, v *consent.Co
 				done = make(map[string]bool)
 			}
 			done[name] = true
+			m.stats.cookiesExpired.Add(1)
 			at := []string{decl.Path}
 			if decl.Path == "" {
 				if paths == nil {

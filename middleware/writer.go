@@ -317,6 +317,7 @@ func (rw *responseWriter) startRewrite(h http.Header) {
 	opts.BeaconAllowed = p.beaconAllowed
 	opts.SiteHost = hostOnly(rw.req.Host)
 	opts.OnTag = hr.onTag
+	hr.tags = m.stats.tags
 	if p.inject {
 		opts.Inject = hr.inject
 	}
@@ -423,6 +424,7 @@ func (rw *responseWriter) closeBody() {
 	if rw.html == nil {
 		return
 	}
+	rw.m.stats.pagesRewritten.Add(1)
 	var err error
 	if rw.rec != nil {
 		err = rw.rec.close(rw.html.rw.Close)

@@ -24,6 +24,9 @@ type Tracker struct {
 	Category uint8
 	// Name is the vendor name, for reports.
 	Name string
+	// ID is the caller's number for the tracker, passed through to
+	// OnTag (the middleware's index into its counters).
+	ID int
 }
 
 // Matcher decides whether a URL or an inline script names a tracker. It is
