@@ -40,12 +40,6 @@ func dimValue(v []byte) (n float64, ok bool) {
 	return n, digits
 }
 
-// tinyDim: a width or height of at most one pixel.
-func tinyDim(v []byte) bool {
-	n, ok := dimValue(v)
-	return ok && n <= 1
-}
-
 // styleHides reads an inline style as declarations ("prop: value", ';'
 // separated, case and whitespace ignored) and reports whether it hides the
 // element: display:none, visibility:hidden, opacity:0, or an off-screen
