@@ -39,7 +39,7 @@ const maxNormHost = 1024
 // ok is false when the host is empty after mapping.
 func normHostBytes(dst, host []byte) ([]byte, bool) {
 	if len(host) > maxNormHost {
-		host = host[:maxNormHost]
+		return dst, false // no DNS name is that long: it matches nothing, as the browser reaches nothing
 	}
 	start := len(dst)
 	ascii := true
