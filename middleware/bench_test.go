@@ -224,31 +224,31 @@ func BenchmarkCSPHeader(b *testing.B) {
 
 // BenchmarkCSPAdd is what the policy adds to one HTML response in
 // isolation: the type check, the cached value for the visitor's granted
-// set and the two header fields (target ≤ 50 ns, 0 allocations).
+// set and the two header fields (target ≤ 50 ns, 0 allocations). Each
+// iteration takes a fresh header map, as a response has; the baseline is
+// the same loop without the policy: subtract it.
 func BenchmarkCSPAdd(b *testing.B) {
 	m, _ := newTestMiddleware(b, CSP(CSPEnforce))
+	ct := []string{"text/html; charset=utf-8"}
 	for _, tc := range []struct {
 		name    string
 		granted uint64
 	}{{"undecided", m.grantedBits(consent.Undecided(m.policy))}, {"accept-all", m.allCats}} {
-		b.Run(tc.name+"/baseline", func(b *testing.B) { // the loop's own cost: subtract it
-			h := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
-			b.ReportAllocs()
-			for b.Loop() {
-				delete(h, "Content-Security-Policy")
-				delete(h, "Reporting-Endpoints")
+		for _, add := range []bool{false, true} {
+			name := tc.name + "/baseline"
+			if add {
+				name = tc.name
 			}
-		})
-		b.Run(tc.name, func(b *testing.B) {
-			h := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
-			b.ReportAllocs()
-			for b.Loop() {
-				delete(h, "Content-Security-Policy")
-				delete(h, "Reporting-Endpoints")
-				if rendersAsDocument(h["Content-Type"]) {
-					m.csp.add(h, tc.granted, true)
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					h := make(http.Header, 4)
+					h["Content-Type"] = ct
+					if add && rendersAsDocument(h["Content-Type"]) {
+						m.csp.add(h, tc.granted, true)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
