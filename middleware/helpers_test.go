@@ -89,6 +89,21 @@ func save(cats ...string) url.Values {
 	return url.Values{"action": {"save"}, "category": cats}
 }
 
+// getWithHeader serves a GET of "/" through m around h, with the given
+// request header fields and cookies.
+func getWithHeader(m *Middleware, h http.Handler, header map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(h).ServeHTTP(rec, req)
+	return rec
+}
+
 // get serves a GET of path through m around h, with the given cookies.
 func get(m *Middleware, h http.Handler, path string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)

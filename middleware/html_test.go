@@ -449,51 +449,39 @@ func TestRevalidationIsTiedToTheConsentState(t *testing.T) {
 	})
 	m, _ := newTestMiddleware(t, SettingsControl(false))
 	accepted := decide(t, m, acceptAll())
-	do := func(h http.Handler, header map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
-		rec := httptest.NewRecorder()
-		m.Handler(h).ServeHTTP(rec, req)
-		return rec
-	}
 
 	t.Run("Last-Modified becomes a state-tied ETag", func(t *testing.T) {
-		first := do(dated, nil)
+		first := getWithHeader(m, dated, nil)
 		require.Equal(t, http.StatusOK, first.Code)
 		etag := first.Header().Get("ETag")
 		assert.True(t, strings.HasPrefix(etag, `W/"lm-1767323045-cg`), etag)
 		assert.Empty(t, first.Header().Get("Last-Modified"), "browsers would revalidate by date")
 
-		again := do(dated, map[string]string{"If-None-Match": etag})
+		again := getWithHeader(m, dated, map[string]string{"If-None-Match": etag})
 		assert.Equal(t, http.StatusNotModified, again.Code, "the handler saw If-Modified-Since")
 		assert.Equal(t, etag, again.Header().Get("ETag"), "the 304 carries the 200's validator")
 		assert.Empty(t, again.Header().Get("Last-Modified"))
 
-		other := do(dated, map[string]string{"If-None-Match": etag}, decide(t, m, rejectAll()))
+		other := getWithHeader(m, dated, map[string]string{"If-None-Match": etag}, decide(t, m, rejectAll()))
 		assert.Equal(t, http.StatusOK, other.Code, "another state gets its own page")
 	})
 	t.Run("a 304 carries the weak ETag of the 200", func(t *testing.T) {
-		first := do(tagged, nil)
+		first := getWithHeader(m, tagged, nil)
 		etag := first.Header().Get("ETag")
 		require.True(t, strings.HasPrefix(etag, `W/"page-7-cg`), etag)
-		again := do(tagged, map[string]string{"If-None-Match": etag})
+		again := getWithHeader(m, tagged, map[string]string{"If-None-Match": etag})
 		require.Equal(t, http.StatusNotModified, again.Code)
 		assert.Equal(t, etag, again.Header().Get("ETag"), "not the handler's own, which would later match any state")
 	})
 	t.Run("a dated copy the middleware left alone", func(t *testing.T) {
-		first := do(dated, nil, accepted)
+		first := getWithHeader(m, dated, nil, accepted)
 		require.Equal(t, modtime.Format(http.TimeFormat), first.Header().Get("Last-Modified"), "not rewritten: left as it was")
 		ims := map[string]string{"If-Modified-Since": modtime.Format(http.TimeFormat), "Sec-Fetch-Dest": "document"}
-		assert.Equal(t, http.StatusNotModified, do(dated, ims, accepted).Code, "same state: revalidated")
-		undecided := do(dated, ims)
+		assert.Equal(t, http.StatusNotModified, getWithHeader(m, dated, ims, accepted).Code, "same state: revalidated")
+		undecided := getWithHeader(m, dated, ims)
 		assert.Equal(t, http.StatusOK, undecided.Code, "pages are rewritten now: the copy is stale")
 		assert.Contains(t, undecided.Body.String(), bannerMark)
 		ims["Sec-Fetch-Dest"] = "image"
-		assert.Equal(t, http.StatusNotModified, do(dated, ims).Code, "an image's date is left alone")
+		assert.Equal(t, http.StatusNotModified, getWithHeader(m, dated, ims).Code, "an image's date is left alone")
 	})
 }

@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +22,13 @@ func TestRangeRequestsGetTheRewrittenPage(t *testing.T) {
 	video := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeContent(w, r, "clip.mp4", modtime, strings.NewReader(strings.Repeat("v", 1000)))
 	})
-	do := func(h http.Handler, header map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
-		rec := httptest.NewRecorder()
-		m.Handler(h).ServeHTTP(rec, req)
-		return rec
-	}
 
 	for _, header := range []map[string]string{
 		{"Range": "bytes=0-99"},
 		{"Range": "bytes=0-99", "Sec-Fetch-Dest": "document"},
 		{"Range": "bytes=100-", "If-Range": modtime.Format(http.TimeFormat)},
 	} {
-		rec := do(page, header)
+		rec := getWithHeader(m, page, header)
 		assert.Equal(t, http.StatusOK, rec.Code, "%v", header)
 		assert.Contains(t, rec.Body.String(), bannerMark)
 		assert.NotContains(t, rec.Body.String(), metaLoader)
@@ -49,12 +36,12 @@ func TestRangeRequestsGetTheRewrittenPage(t *testing.T) {
 		assert.Empty(t, rec.Header().Get("Accept-Ranges"))
 	}
 	t.Run("a video player's range", func(t *testing.T) {
-		rec := do(video, map[string]string{"Range": "bytes=0-9", "Sec-Fetch-Dest": "video"})
+		rec := getWithHeader(m, video, map[string]string{"Range": "bytes=0-9", "Sec-Fetch-Dest": "video"})
 		assert.Equal(t, http.StatusPartialContent, rec.Code)
 		assert.Equal(t, "vvvvvvvvvv", rec.Body.String())
 	})
 	t.Run("a page left as it is", func(t *testing.T) {
-		rec := do(page, map[string]string{"Range": "bytes=0-9"}, accepted)
+		rec := getWithHeader(m, page, map[string]string{"Range": "bytes=0-9"}, accepted)
 		assert.Equal(t, http.StatusPartialContent, rec.Code)
 		assert.Equal(t, trackerPage[:10], rec.Body.String())
 	})
