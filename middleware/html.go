@@ -100,24 +100,38 @@ func (rw *responseWriter) plan() htmlPlan {
 // the last one that parses; "" when none does.
 func mediaType(vals []string) string {
 	if len(vals) == 1 {
-		if v := vals[0]; v == "text/html; charset=utf-8" || v == "text/html" {
+		v := vals[0]
+		if v == "text/html; charset=utf-8" || v == "text/html" {
 			return "text/html" // the usual case, without allocating
+		}
+		if strings.IndexByte(v, ',') < 0 {
+			e, _ := essenceOf(v) // one type, as most responses have: no list to split
+			return e
 		}
 	}
 	essence := ""
 	for _, v := range vals {
 		for part := range splitOutsideQuotes(v) {
-			if i := strings.IndexByte(part, ';'); i >= 0 {
-				part = part[:i]
-			}
-			part = strings.Trim(part, " \t")
-			typ, sub, ok := strings.Cut(part, "/")
-			if ok && isToken(typ) && isToken(sub) {
-				essence = strings.ToLower(part)
+			if e, ok := essenceOf(part); ok {
+				essence = e
 			}
 		}
 	}
 	return essence
+}
+
+// essenceOf returns the lowercased "type/subtype" of one media type, and
+// whether it parses.
+func essenceOf(part string) (string, bool) {
+	if i := strings.IndexByte(part, ';'); i >= 0 {
+		part = part[:i]
+	}
+	part = strings.Trim(part, " \t")
+	typ, sub, ok := strings.Cut(part, "/")
+	if !ok || !isToken(typ) || !isToken(sub) {
+		return "", false
+	}
+	return strings.ToLower(part), true
 }
 
 // splitOutsideQuotes yields the comma-separated parts of a field value,
